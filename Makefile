@@ -1,0 +1,102 @@
+# mmaudit - crash extension auditing task->mm / active_mm, mm_users / mm_count
+# and mm_cpumask in Linux vmcores.
+#
+#   make                      build build/mmaudit.so against the cached crash
+#                             (scripts/setup-crash.sh builds it on first use)
+#   make CRASH_SRC=<dir>      build against another crash: a crash source tree
+#                             (its Makefile gives TARGET and GDB flags) or any
+#                             directory holding that crash's defs.h
+#   make install              copy the .so to crash's extensions directory
+#   make unit                 unit tests of the crash-free core (no dump)
+#   make tools                the C helper tools used by scripts/ (libelf)
+#   make check                every test: unit, foundation, extension on real dumps
+#   make crash                build (or find) the cached crash
+#   make dumps                produce (or find) the cached test vmcores
+#   make demo                 set up everything and audit the reference dump
+#
+# The extension must be built with the defs.h of the crash that loads it and
+# with that crash's -D<TARGET> and -DGDB_x_y.
+
+CC       ?= gcc
+CACHE    ?= $(or $(MMAUDIT_CACHE),$(HOME)/.cache/mmaudit)
+BUILD    ?= build
+WARN      = -Wall -Wextra
+CFLAGS   ?= -O2 -g
+
+# --- the crash we build against ------------------------------------------
+ifeq ($(CRASH_SRC),)
+CRASH_SRC := $(CACHE)/crash-8.0.6
+NEED_CRASH := $(CRASH_SRC)/defs.h
+endif
+CRASH_MK := $(firstword $(wildcard $(CRASH_SRC)/Makefile $(CRASH_SRC)/Makefile.crash))
+ifneq ($(CRASH_MK),)
+TARGET   ?= $(shell sed -n 's/^TARGET=//p' $(CRASH_MK))
+GDB_FLAGS ?= $(shell sed -n 's/^GDB_FLAGS=//p' $(CRASH_MK))
+TARGET_CFLAGS ?= $(shell sed -n 's/^TARGET_CFLAGS=//p' $(CRASH_MK))
+endif
+ifeq ($(TARGET),)
+TARGET := X86_64
+endif
+ifeq ($(GDB_FLAGS),)
+GDB_FLAGS := -DGDB_10_2
+endif
+
+# crash's own default extension directory (see crash's extensions.c)
+ifeq ($(shell uname -m),x86_64)
+EXTDIR ?= /usr/lib64/crash/extensions
+else
+EXTDIR ?= /usr/lib/crash/extensions
+endif
+
+CORE_SRCS := $(wildcard extensions/core/*.c)
+CORE_HDRS := $(wildcard extensions/core/*.h)
+GLUE_SRCS := $(wildcard extensions/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard scripts/*.c)
+TOOL_BINS := $(patsubst scripts/%.c,$(BUILD)/%,$(TOOL_SRCS))
+
+.PHONY: demo all crash dumps install unit tools check test-foundation test-extension clean
+all: $(BUILD)/mmaudit.so
+
+$(CACHE)/crash-8.0.6/defs.h:
+	scripts/setup-crash.sh
+
+crash:
+	scripts/setup-crash.sh
+
+demo:
+	scripts/demo.sh
+
+dumps:
+	testdumps/dumps.sh make
+
+$(BUILD)/mmaudit.so: $(GLUE_SRCS) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH) | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -shared -fPIC -rdynamic \
+	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
+	    -o $@ $(GLUE_SRCS) $(CORE_SRCS)
+
+$(BUILD) $(BUILD)/unit:
+	mkdir -p $@
+
+install: $(BUILD)/mmaudit.so
+	install -d $(DESTDIR)$(EXTDIR)
+	install -m 0755 $(BUILD)/mmaudit.so $(DESTDIR)$(EXTDIR)/mmaudit.so
+
+# unit tests: each tests/unit/test_*.c is a program linked with the core
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) | $(BUILD)/unit
+	$(CC) $(CFLAGS) $(WARN) -Iextensions/core -o $@ $< $(CORE_SRCS)
+
+unit: $(UNIT_BINS)
+	tests/run-unit.sh $(UNIT_BINS)
+
+$(BUILD)/%: scripts/%.c | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lelf -lz
+
+tools: $(TOOL_BINS)
+
+check: all tools $(UNIT_BINS)
+	tests/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian packages mmaudit needs (build crash,
+# build the extension and tools, boot test kernels, cross-check with drgn).
+# Installs only what is missing; needs root (or sudo) when something is.
+set -euo pipefail
+pkgs=(
+    gcc g++ make bison flex texinfo libncurses-dev zlib1g-dev liblzo2-dev
+    libsnappy-dev libzstd-dev libelf-dev              # crash 8.0.6 + our tools
+    qemu-system-x86 busybox-static cpio               # test guests
+    makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
+    dpkg-dev perl ca-certificates util-linux coreutils
+)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "install-deps: all ${#pkgs[@]} packages present" >&2; exit 0; }
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# setup-crash.sh - build a crash that reads current Debian kernels, once, into
+# a cache directory outside the repository, and print its directory.
+#
+# Bookworm's packaged crash 8.0.2 cannot read 6.1/6.12 kernels.  We build
+# crash 8.0.6 from Debian's source tarball (trixie) and apply the one-line fix
+# of upstream crash commit 8a11aa0 ("x86_64_ist_init: available =
+# accessible(ebase)"), without which kernels built without CONFIG_X86_MCE fail
+# at start-up.  Result: $MMAUDIT_CACHE/crash-8.0.6/{crash,defs.h,...}
+#
+# usage: scripts/setup-crash.sh [--print-dir]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${MMAUDIT_CACHE:-$HOME/.cache/mmaudit}
+ver=8.0.6
+dest=$cache/crash-$ver
+log=$cache/crash-$ver.build.log
+
+if [ -x "$dest/crash" ] && [ -f "$dest/defs.h" ] && [ -f "$dest/.mmaudit-built" ]; then
+    echo "$dest"; exit 0
+fi
+mkdir -p "$cache"
+exec 9>"$cache/crash-$ver.lock"
+flock 9
+if [ -x "$dest/crash" ] && [ -f "$dest/.mmaudit-built" ]; then echo "$dest"; exit 0; fi
+
+tarball=$cache/crash_$ver.orig.tar.gz
+if [ ! -s "$tarball" ]; then
+    echo "setup-crash: downloading crash $ver source (Debian trixie)" >&2
+    tmp=$(mktemp -d)
+    (cd "$tmp" && "$here/apt-alt.sh" trixie deb-src source --download-only "crash" >/dev/null 2>&1 || true)
+    f=$(ls "$tmp"/crash_"$ver".orig.tar.* 2>/dev/null | head -n1 || true)
+    [ -n "$f" ] || { echo "setup-crash: could not download crash_$ver.orig.tar.gz" >&2; exit 2; }
+    mv "$f" "$tarball"; rm -rf "$tmp"
+fi
+
+rm -rf "$dest" "$dest.tmp"; mkdir -p "$dest.tmp"
+tar -xzf "$tarball" -C "$dest.tmp" --strip-components=1
+cd "$dest.tmp"
+# upstream crash commit 8a11aa0: mark every exception stack whose base is not
+# mapped as unavailable, not only the VC stack.
+perl -0pi -e 's/ms->stkinfo\.available\[c\]\[i\] = TRUE;\n(\s*)\/\* VC stack can be unmapped[^\n]*\n\s*if \(STREQ\(ms->stkinfo\.exception_stacks\[i\], "VC"\) &&\n\s*!accessible\(ms->stkinfo\.ebase\[c\]\[i\]\)\)\n\s*ms->stkinfo\.available\[c\]\[i\] = FALSE;/ms->stkinfo.available[c][i] = accessible(ms->stkinfo.ebase[c][i]);/' x86_64.c
+grep -q 'available\[c\]\[i\] = accessible(ms->stkinfo.ebase\[c\]\[i\]);' x86_64.c ||
+    { echo "setup-crash: could not apply the 8a11aa0 fix to x86_64.c" >&2; exit 2; }
+echo "setup-crash: building crash $ver (5-10 min on 2 cores; log: $log)" >&2
+if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
+    # crash's top-level make is not always -j safe on the first pass
+    make target=X86_64 >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 2; }
+fi
+[ -x crash ] || { echo "setup-crash: build produced no crash binary (see $log)" >&2; exit 2; }
+# keep only what users of the cache need: the binary, defs.h, and the sources'
+# extensions/ directory (for building our extension in-tree)
+mkdir -p "$dest"
+cp crash defs.h "$dest/"
+cp -r extensions "$dest/extensions"
+cp Makefile "$dest/Makefile.crash"
+grep -h '^GDB=' Makefile > "$dest/gdb-version" || true
+cd "$cache"; rm -rf "$dest.tmp"
+touch "$dest/.mmaudit-built"
+echo "$dest"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tests/run.sh - the whole test suite (what `make check` runs).
+#   unit        crash-free core, synthetic layouts (no dump)
+#   tools       vmcore-id / vmcore-inject on synthetic and real dumps
+#   foundation  the built crash opens all 12 real dumps; task counts match
+#               the guest's own; the extension builds and loads
+#   extension   every view on every real dump vs manifest and crash built-ins
+#   faults      fault-injected dumps and wrong inputs
+# Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
+# Set MMAUDIT_SUITES="unit foundation" to run a subset.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+suites=${MMAUDIT_SUITES:-unit tools foundation extension faults batch}
+total_p=0 total_f=0
+log=$(mktemp -d)/suites
+mkdir -p "$log"
+
+need_dumps() {
+    [ -n "${dumps_ready:-}" ] && return 0
+    echo "== test dumps (cached; first run builds them, ~15-30 min)"
+    if testdumps/dumps.sh make >&2; then dumps_ready=1; return 0; fi
+    echo "not ok - test dumps could not be produced"; total_f=$((total_f + 1)); dumps_ready=failed
+    return 1
+}
+
+run_suite() {
+    local name=$1; shift
+    echo "== $name"
+    local t0=$SECONDS
+    "$@" 2>&1 | tee "$log/$name.out"
+    local line p f
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log/$name.out" | tail -n1)
+    if [ -z "$line" ]; then
+        echo "not ok - suite $name ended without a result line"; p=0 f=1
+    else
+        p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    fi
+    echo "== $name took $((SECONDS - t0)) s"
+    total_p=$((total_p + p)) total_f=$((total_f + f))
+}
+
+for s in $suites; do
+    case $s in
+        unit)       run_suite unit tests/run-unit.sh build/unit/test_* ;;
+        tools)      [ -x tests/tools/run.sh ] && { need_dumps; run_suite tools tests/tools/run.sh; } ;;
+        foundation) need_dumps && run_suite foundation tests/foundation.sh ;;
+        extension)  [ -x tests/extension.sh ] && need_dumps && run_suite extension tests/extension.sh ;;
+        faults)     [ -x tests/faults.sh ] && need_dumps && run_suite faults tests/faults.sh ;;
+        batch)      [ -x tests/batch.sh ] && need_dumps && run_suite batch tests/batch.sh ;;
+        *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
+    esac
+done
+echo
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
