@@ -56,7 +56,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard scripts/*.c)
 TOOL_BINS := $(patsubst scripts/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
-.PHONY: demo all crash dumps install unit tools check test-foundation test-extension clean
+.PHONY: dropin demo all crash dumps install unit tools check test-foundation test-extension clean
 all: $(BUILD)/mmaudit.so
 
 $(CACHE)/crash-8.0.6/defs.h:
@@ -100,3 +100,11 @@ check: all tools $(UNIT_BINS)
 
 clean:
 	rm -rf $(BUILD)
+
+# copy the extension into a crash source tree for crash's own `make extensions`
+dropin:
+	@test -f "$(CRASH_SRC)/extensions/Makefile" || { echo "usage: make dropin CRASH_SRC=<crash source tree>"; exit 2; }
+	cp extensions/mmaudit.c extensions/mmaudit.mk $(CRASH_SRC)/extensions/
+	rm -rf $(CRASH_SRC)/extensions/mmaudit-core
+	cp -r extensions/core $(CRASH_SRC)/extensions/mmaudit-core
+	@echo "now run: make -C $(CRASH_SRC) extensions"

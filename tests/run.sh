@@ -45,7 +45,7 @@ for s in $suites; do
     case $s in
         unit)       run_suite unit tests/run-unit.sh build/unit/test_* ;;
         tools)      [ -x tests/tools/run.sh ] && { need_dumps; run_suite tools tests/tools/run.sh; } ;;
-        foundation) need_dumps && run_suite foundation tests/foundation.sh ;;
+        foundation) need_dumps && run_suite foundation tests/foundation.py ;;
         extension)  [ -x tests/extension.sh ] && need_dumps && run_suite extension tests/extension.sh ;;
         faults)     [ -x tests/faults.sh ] && need_dumps && run_suite faults tests/faults.sh ;;
         batch)      [ -x tests/batch.sh ] && need_dumps && run_suite batch tests/batch.sh ;;

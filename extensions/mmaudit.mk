@@ -1,0 +1,20 @@
+# mmaudit.mk - build mmaudit inside crash's own extensions/ directory.
+#
+# crash's extensions/Makefile builds every X.c there into X.so, and hands the
+# build to X.mk when that file exists.  Drop-in use, from the mmaudit tree:
+#
+#     make dropin CRASH_SRC=/path/to/crash      # copies the files below
+#     cd /path/to/crash && make extensions      # builds extensions/mmaudit.so
+#
+# which places mmaudit.c and this file in crash's extensions/ and the crash-free
+# core in extensions/mmaudit-core/.  TARGET, TARGET_CFLAGS and GDB_FLAGS come
+# from crash's top-level Makefile.
+MMAUDIT_CORE ?= mmaudit-core
+CORE_SRCS := $(wildcard $(MMAUDIT_CORE)/*.c)
+
+mmaudit.so: mmaudit.c $(CORE_SRCS) $(wildcard $(MMAUDIT_CORE)/*.h) defs.h
+	gcc -Wall -Wextra -O2 -g -shared -rdynamic -fPIC -D$(TARGET) $(TARGET_CFLAGS) \
+	    $(GDB_FLAGS) -I. -I$(MMAUDIT_CORE) -o $@ mmaudit.c $(CORE_SRCS)
+
+clean:
+	rm -f mmaudit.so

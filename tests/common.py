@@ -1,0 +1,104 @@
+"""Shared helpers for the Python test suites on real dumps.
+
+Each check prints one line, "ok - name" or "not ok - name: why"; finish()
+prints "<suite>: N passed, N failed" and returns the exit status.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("MMAUDIT_CACHE", os.path.expanduser("~/.cache/mmaudit"))
+CRASH = os.environ.get("CRASH", os.path.join(CACHE, "crash-8.0.6", "crash"))
+SO = os.environ.get("MMAUDIT_SO", os.path.join(ROOT, "build", "mmaudit.so"))
+EXPECTED_TAGS = ("bookworm-6.1", "bullseye-5.10", "trixie-6.12")
+EXPECTED_MODES = ("live", "panic")
+EXPECTED_FMTS = ("elf", "kdump")
+
+
+class Suite:
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def ok(self, name):
+        self.passed += 1
+        print("ok - %s" % name, flush=True)
+
+    def not_ok(self, name, why=""):
+        self.failed += 1
+        print("not ok - %s%s" % (name, (": " + str(why)) if why else ""), flush=True)
+
+    def check(self, cond, name, why=""):
+        (self.ok if cond else self.not_ok)(name, *(() if cond else (why,)))
+        return cond
+
+    def eq(self, got, want, name):
+        return self.check(got == want, name, "got %r, want %r" % (got, want))
+
+    def finish(self):
+        print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed), flush=True)
+        return 0 if self.failed == 0 else 1
+
+
+class Dump:
+    def __init__(self, tag, mode, fmt, vmlinux, vmcore, manifest):
+        self.tag, self.mode, self.fmt = tag, mode, fmt
+        self.vmlinux, self.vmcore, self.manifest_path = vmlinux, vmcore, manifest
+        self.id = "%s/%s/%s" % (tag, mode, fmt)
+        self._manifest = None
+        self._dir = None
+
+    @property
+    def manifest(self):
+        if self._manifest is None:
+            with open(self.manifest_path) as f:
+                self._manifest = json.load(f)
+        return self._manifest
+
+    def collect(self):
+        """Directory with the outputs of one crash session on this dump."""
+        if self._dir is None:
+            r = subprocess.run([os.path.join(ROOT, "tests", "collect.sh"), self.tag, self.mode, self.fmt,
+                                self.vmlinux, self.vmcore], capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError("collect.sh failed: " + r.stderr[-500:])
+            self._dir = r.stdout.strip().splitlines()[-1]
+        return self._dir
+
+    def text(self, name):
+        p = os.path.join(self.collect(), name)
+        if not os.path.exists(p):
+            return None
+        with open(p, errors="replace") as f:
+            return f.read()
+
+    def json(self, name):
+        t = self.text(name)
+        return None if t is None else json.loads(t)
+
+
+def dumps():
+    r = subprocess.run([os.path.join(ROOT, "testdumps", "dumps.sh"), "list"], capture_output=True, text=True)
+    out = []
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) == 6:
+            out.append(Dump(*f))
+    return out
+
+
+PS_LINE = re.compile(r"^[> ]\s*(\d+)\s+(\d+)\s+(\d+)\s+([0-9a-f]+)\s+(\S+)\s+\S+\s+\d+\s+\d+\s+(.*)$")
+
+
+def parse_ps(text):
+    """crash `ps` lines -> list of dicts (pid, ppid, cpu, task, state, comm, active)."""
+    rows = []
+    for line in (text or "").splitlines():
+        m = PS_LINE.match(line)
+        if m:
+            rows.append({"pid": int(m.group(1)), "ppid": int(m.group(2)), "cpu": int(m.group(3)),
+                         "task": int(m.group(4), 16), "state": m.group(5), "comm": m.group(6).strip(),
+                         "active": line.startswith(">")})
+    return rows

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Foundation: the built crash opens all 12 real dumps, sees exactly the tasks
+the guest saw (plus the idle tasks), and the extension builds and loads."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import EXPECTED_FMTS, EXPECTED_MODES, EXPECTED_TAGS, SO, Suite, dumps, parse_ps  # noqa: E402
+
+
+def main():
+    s = Suite("foundation")
+    ds = dumps()
+    have = {(d.tag, d.mode, d.fmt) for d in ds}
+    for t in EXPECTED_TAGS:
+        for m in EXPECTED_MODES:
+            for f in EXPECTED_FMTS:
+                s.check((t, m, f) in have, "dump %s/%s/%s exists" % (t, m, f))
+    s.check(os.path.exists(SO), "extension built: %s" % SO)
+    for d in ds:
+        man = d.manifest
+        try:
+            d.collect()
+        except RuntimeError as e:
+            s.not_ok("%s: crash session" % d.id, e)
+            continue
+        sysout = d.text("sys.txt") or ""
+        if not s.check("RELEASE: %s" % man["kernel_release"] in sysout,
+                       "%s: crash opens it (sys shows RELEASE %s)" % (d.id, man["kernel_release"]),
+                       (d.text("crash.log") or "")[-400:]):
+            continue
+        ps = parse_ps(d.text("ps.txt"))
+        idle = [r for r in ps if r["pid"] == 0]
+        s.eq(len(ps) - len(idle), man["tasks_total"], "%s: crash's task count minus idle tasks equals the guest's count" % d.id)
+        cpus = man["cpus"]
+        s.check(cpus["nr_online"] <= len(idle) <= cpus["nr_possible"],
+                "%s: crash shows an idle task for every online CPU (%d idle, %d online, %d possible)"
+                % (d.id, len(idle), cpus["nr_online"], cpus["nr_possible"]))
+        pids = {r["pid"]: r for r in ps}
+        missing = [p["pid"] for p in man["processes"] if p["pid"] not in pids]
+        s.check(not missing, "%s: every workload process is in crash's task table" % d.id, "missing %s" % missing)
+        ext = d.text("extend.txt") or ""
+        s.check("shared object loaded" in ext, "%s: extend loads mmaudit.so" % d.id, ext.strip()[-300:])
+    return s.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
