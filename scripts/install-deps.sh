@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
     gcc g++ make bison flex texinfo libncurses-dev zlib1g-dev liblzo2-dev
     libsnappy-dev libzstd-dev libelf-dev              # crash 8.0.6 + our tools
-    qemu-system-x86 busybox-static cpio               # test guests
+    qemu-system-x86 busybox-static cpio gzip xz-utils libc6-dev  # test guests
     makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
     dpkg-dev perl ca-certificates util-linux coreutils
 )

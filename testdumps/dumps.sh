@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# dumps.sh - real test vmcores for mmaudit: Debian cloud kernels booted under
+# QEMU TCG with a busybox initramfs running the static workload mmwork.
+#
+#   dumps.sh make [tag...]          build what is missing (idempotent, locked)
+#   dumps.sh list                   one line per complete dump:
+#                                   <tag> <mode> <fmt> <vmlinux> <vmcore> <manifest>
+#   dumps.sh path <tag> <mode> <fmt>  print a vmcore path (making it if missing)
+#   dumps.sh tags                   print the known tags
+#   dumps.sh verify                 cross-check the ELF dumps with drgn (verify.py)
+#   dumps.sh make-bench [tag]       the benchmark dump (~20,000 tasks, ~2,000 mms)
+#
+# Tags: bookworm-6.1 bullseye-5.10 trixie-6.12; modes: live panic; fmts: elf kdump.
+# Everything lives under $MMAUDIT_CACHE (default ~/.cache/mmaudit):
+#   kernels/<tag>/{vmlinuz,vmlinux,modules/,abi,version,complete}
+#   dumps/<tag>/<mode>.{elf,kdump,manifest.json,serial.log,complete}
+# See testdumps/README.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+cache=${MMAUDIT_CACHE:-$HOME/.cache/mmaudit}
+kdir=$cache/kernels
+ddir=$cache/dumps
+TAGS=(bookworm-6.1 bullseye-5.10 trixie-6.12)
+MODES=(live panic)
+FMTS=(elf kdump)
+# bump when the guest setup changes in a way not visible in mmwork.c or in
+# the per-tag configuration below: complete dumps with another key are redone
+WORKLOAD_REV=1
+MEM=512M
+BOOT_TIMEOUT=${MMAUDIT_BOOT_TIMEOUT:-240}   # boot + workload setup, seconds
+RUN_TIMEOUT=${MMAUDIT_RUN_TIMEOUT:-480}     # whole QEMU run, seconds
+# benchmark dump (make-bench): ~20,000 tasks in ~2,000 mms
+BENCH_MEM=3G
+BENCH_APPEND="mmwork.procs=1990 mmwork.threads=10 mmwork.singles=0 mmwork.maxthreads=200000 mmwork.settle=120000"
+BENCH_BOOT_TIMEOUT=1500
+BENCH_RUN_TIMEOUT=1800
+
+say() { echo "dumps.sh: $*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# per-tag configuration: apt suites, preferred ABI (fallback: older ones
+# that actually download), glob listing candidate ABIs, QEMU CPUs, extra
+# kernel parameters
+tag_conf() {
+    case $1 in
+    bookworm-6.1)
+        suites="bookworm bookworm-security"
+        prefer=6.1.0-56-cloud-amd64
+        glob='linux-image-6.1.0-*-cloud-amd64-dbg'
+        smp="4"; extra="" ;;
+    bullseye-5.10)
+        suites="bullseye bullseye-security"
+        prefer=5.10.0-43-cloud-amd64      # -44..-46 are listed but 404
+        glob='linux-image-5.10.0-*-cloud-amd64-dbg'
+        smp="4"; extra="" ;;
+    trixie-6.12)
+        suites="trixie trixie-security"
+        prefer=6.12.117+deb13-cloud-amd64
+        glob='linux-image-6.12.*-cloud-amd64-dbg'
+        # 72 possible CPUs (nr_cpu_ids 72: cpumasks span two words), boot 2,
+        # the guest onlines cpu66 and pins a spinner and a thread there
+        smp="72"; extra="maxcpus=2 mmwork.online=66 mmwork.pincpu=66" ;;
+    *) die "unknown tag '$1' (known: ${TAGS[*]})" ;;
+    esac
+}
+
+apt_alt() { "$repo/scripts/apt-alt.sh" "$suites" deb "$@"; }
+
+# candidate ABIs: the preferred one first, then older ones, newest first
+candidates() {
+    { echo "$prefer"
+      apt_alt -qq --print-uris download "$glob" 2>/dev/null |
+          awk '{print $2}' | sed -nE 's/^linux-image-(.+)-dbg_.*/\1/p'
+    } | sort -Vru | awk -v p="$prefer" '$0 == p {on = 1} on' | head -n 5
+}
+
+# ------------------------------------------------------------------ kernels
+fetch_kernel() {
+    local tag=$1 out=$kdir/$1 tmp=$kdir/$1.tmp abi="" t0=$SECONDS
+    [ -e "$out/complete" ] && return 0
+    tag_conf "$tag"
+    say "$tag: fetching kernel (preferred ABI $prefer)"
+    rm -rf "$tmp"
+    mkdir -p "$tmp/debs" "$tmp/x" "$tmp/modules"
+    local c
+    for c in $(candidates); do
+        say "$tag: downloading linux-image-$c-unsigned and -dbg"
+        if (cd "$tmp/debs" && apt_alt -q -o APT::Sandbox::User=root download \
+                "linux-image-$c-unsigned" "linux-image-$c-dbg" >&2); then
+            abi=$c
+            break
+        fi
+        say "$tag: ABI $c does not download, trying an older one"
+        rm -f "$tmp/debs/"*
+    done
+    [ -n "$abi" ] || die "$tag: no kernel ABI could be downloaded"
+    local udeb ddeb
+    udeb=$(ls "$tmp/debs/linux-image-$abi-unsigned_"*.deb)
+    ddeb=$(ls "$tmp/debs/linux-image-$abi-dbg_"*.deb)
+    say "$tag: extracting vmlinuz, modules and vmlinux of $abi"
+    # modules are in ./lib/modules (bullseye, bookworm) or ./usr/lib/modules (trixie)
+    local md
+    md=$(dpkg-deb -c "$udeb" | awk -v a="$abi" '$6 == "./lib/modules/" a "/" || $6 == "./usr/lib/modules/" a "/" {print $6}')
+    md=${md%%$'\n'*}
+    md=${md%/}
+    [ -n "$md" ] || die "$tag: no modules directory in $udeb"
+    dpkg-deb --fsys-tarfile "$udeb" | tar -x -C "$tmp/x" --wildcards \
+        "./boot/vmlinuz-$abi" "$md/modules.builtin" \
+        "$md/kernel/drivers/firmware/qemu_fw_cfg.ko*" \
+        "$md/kernel/drivers/misc/pvpanic*"
+    dpkg-deb --fsys-tarfile "$ddeb" | tar -x -C "$tmp/x" "./usr/lib/debug/boot/vmlinux-$abi"
+    dpkg-deb -f "$ddeb" Version > "$tmp/version"
+    mv "$tmp/x/boot/vmlinuz-$abi" "$tmp/vmlinuz"
+    mv "$tmp/x/usr/lib/debug/boot/vmlinux-$abi" "$tmp/vmlinux"
+    local f m
+    while IFS= read -r f; do
+        m=$(basename "$f"); m=${m%%.ko*}
+        case $f in
+            *.ko.xz) xz -dc "$f" > "$tmp/modules/$m.ko" ;;
+            *.ko.zst) zstd -qdc "$f" > "$tmp/modules/$m.ko" ;;
+            *.ko.gz) gzip -dc "$f" > "$tmp/modules/$m.ko" ;;
+            *.ko) cp "$f" "$tmp/modules/$m.ko" ;;
+        esac
+    done < <(find "$tmp/x" -name '*.ko*')
+    # load order (dependencies first); pvpanic-mmio drives QEMU's ISA pvpanic
+    # device (ACPI QEMU0001) on >= 5.12, plain pvpanic on 5.10
+    : > "$tmp/modules/load.list"
+    for m in qemu_fw_cfg pvpanic pvpanic-mmio; do
+        if [ -e "$tmp/modules/$m.ko" ]; then
+            echo "$m" >> "$tmp/modules/load.list"
+        elif ! grep -q "/$m.ko" "$tmp/x/$md/modules.builtin" 2>/dev/null; then
+            [ "$m" = pvpanic-mmio ] || die "$tag: module $m neither in the package nor built in"
+        fi
+    done
+    rm -f "$tmp/modules/pvpanic-pci.ko"
+    echo "$abi" > "$tmp/abi"
+    rm -rf "$tmp/debs" "$tmp/x"
+    touch "$tmp/complete"
+    rm -rf "$out"
+    mv "$tmp" "$out"
+    say "$tag: kernel $abi ($(cat "$out/version")) ready in $((SECONDS - t0)) s: $out"
+}
+
+# ------------------------------------------------------------------ guest
+mmwork_bin() {
+    local h bin
+    h=$(sha256sum "$here/mmwork.c" | cut -c1-16)
+    bin=$cache/build/mmwork-$h
+    if [ ! -x "$bin" ]; then
+        mkdir -p "$cache/build"
+        gcc -static -O2 -Wall -Wextra -pthread -o "$bin.tmp" "$here/mmwork.c" >&2
+        mv "$bin.tmp" "$bin"
+    fi
+    echo "$bin"
+}
+
+init_script() {
+    cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s /bin
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+for m in $(cat /lib/modules/load.list); do
+    insmod /lib/modules/$m.ko || echo "init: insmod $m failed"
+done
+echo "init: modules loaded: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+exec /mmwork
+EOF
+}
+
+build_initramfs() {   # tag dir out
+    local tag=$1 out=$3 st
+    st=$(mktemp -d "$2/initramfs.XXXXXX")
+    mkdir -p "$st/bin" "$st/proc" "$st/sys" "$st/dev" "$st/lib/modules"
+    cp /bin/busybox "$st/bin/busybox"
+    cp "$(mmwork_bin)" "$st/mmwork"
+    cp "$kdir/$tag/modules/"* "$st/lib/modules/"
+    init_script > "$st/init"
+    chmod 755 "$st/init" "$st/mmwork" "$st/bin/busybox"
+    (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
+    mv "$out.tmp" "$out"
+    rm -rf "$st"
+}
+
+# key of a dump: changes when the workload, the kernel or the setup changes
+dump_key() {   # tag mode (after variant_conf)
+    local tag=$1 mode=$2
+    { echo "rev=$WORKLOAD_REV mem=$mem smp=$smp extra=$extra mode=$mode"
+      cat "$kdir/$tag/abi" "$here/mmwork.c"; init_script; } | sha256sum | cut -c1-16
+}
+
+dump_complete() {   # dir mode
+    [ -e "$1/$2.complete" ] && [ -s "$1/$2.elf" ] && [ -s "$1/$2.kdump" ] &&
+        [ -s "$1/$2.manifest.json" ]
+}
+
+# per-variant settings on top of tag_conf: sets d mem extra boot_to run_to
+variant_conf() {   # tag variant
+    tag_conf "$1"
+    case ${2:-} in
+    "") d=$ddir/$1; mem=$MEM; boot_to=$BOOT_TIMEOUT; run_to=$RUN_TIMEOUT ;;
+    bench) d=$ddir/bench-$1; mem=$BENCH_MEM; extra="$extra $BENCH_APPEND"
+           boot_to=$BENCH_BOOT_TIMEOUT; run_to=$BENCH_RUN_TIMEOUT ;;
+    *) die "unknown variant $2" ;;
+    esac
+}
+
+make_dump() {   # tag mode [variant]
+    local tag=$1 mode=$2 variant=${3:-} key t0=$SECONDS d mem boot_to run_to
+    variant_conf "$tag" "$variant"
+    key=$(dump_key "$tag" "$mode")
+    if dump_complete "$d" "$mode"; then
+        if [ "$(cat "$d/$mode.complete")" = "$key" ]; then
+            return 0
+        fi
+        say "$tag $mode: stale (workload or kernel changed), redoing"
+    fi
+    mkdir -p "$d"
+    rm -f "$d/$mode.complete" "$d/$mode.elf" "$d/$mode.kdump" "$d/$mode.manifest.json" \
+        "$d/$mode".*.part
+    local abi initrd sockdir append
+    abi=$(cat "$kdir/$tag/abi")
+    initrd=$d/initramfs.cpio.gz
+    build_initramfs "$tag" "$d" "$initrd"
+    sockdir=$(mktemp -d /tmp/mmaudit-qmp.XXXXXX)
+    append="console=ttyS0 loglevel=4 panic=0 mmwork.mode=$mode $extra"
+    say "$tag $mode${variant:+ ($variant)}: booting $abi under QEMU TCG (-smp $smp, $mem)"
+    local host
+    host=$(printf '{"tag":"%s","abi":"%s","package_version":"%s","qemu_smp":"%s","memory":"%s","append":"%s","qemu":"%s"}' \
+        "$tag" "$abi" "$(cat "$kdir/$tag/version")" "$smp" "$mem" "$append" \
+        "$(qemu-system-x86_64 --version | head -n1)")
+    local rc=0
+    python3 "$here/qmp.py" --mode "$mode" --qmp "$sockdir/qmp" --serial "$d/$mode.serial.log" \
+        --elf "$d/$mode.elf" --kdump "$d/$mode.kdump" --manifest "$d/$mode.manifest.json" \
+        --host-json "$host" --timeout "$boot_to" --total-timeout "$run_to" -- \
+        qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
+        -nodefaults -no-user-config -display none \
+        -serial "file:$d/$mode.serial.log" -qmp "unix:$sockdir/qmp,server=on,wait=off" \
+        -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
+        -kernel "$kdir/$tag/vmlinuz" -initrd "$initrd" -append "$append" || rc=$?
+    rm -rf "$sockdir"
+    rm -f "$initrd"
+    [ "$rc" = 0 ] || die "$tag $mode: QEMU run failed (serial log: $d/$mode.serial.log)"
+    jq -e .processes "$d/$mode.manifest.json" > /dev/null || die "$tag $mode: bad manifest"
+    echo "$key" > "$d/$mode.complete"
+    say "$tag $mode: done in $((SECONDS - t0)) s: $d/$mode.{elf,kdump,manifest.json}"
+}
+
+lock() {
+    mkdir -p "$kdir" "$ddir"
+    exec 9> "$cache/dumps.lock"
+    if ! flock -n 9; then
+        say "waiting for another dumps.sh make to finish"
+        flock 9
+    fi
+}
+
+do_make() {
+    local tags=("$@") tag mode t0=$SECONDS
+    [ ${#tags[@]} -gt 0 ] || tags=("${TAGS[@]}")
+    for tag in "${tags[@]}"; do tag_conf "$tag"; done
+    lock
+    for tag in "${tags[@]}"; do
+        fetch_kernel "$tag"
+        for mode in "${MODES[@]}"; do
+            make_dump "$tag" "$mode"
+        done
+    done
+    exec 9>&-
+    say "make: all complete (${tags[*]}) in $((SECONDS - t0)) s"
+}
+
+# the benchmark dump: one live boot, ~20,000 tasks / ~2,000 mms, 3G guest;
+# prints "<tag> live <fmt> <vmlinux> <vmcore> <manifest>" lines like list
+do_make_bench() {
+    local tag=${1:-bookworm-6.1} fmt d mem boot_to run_to t0=$SECONDS
+    tag_conf "$tag"
+    lock
+    fetch_kernel "$tag"
+    make_dump "$tag" live bench
+    exec 9>&-
+    variant_conf "$tag" bench
+    say "make-bench: complete in $((SECONDS - t0)) s"
+    for fmt in "${FMTS[@]}"; do
+        echo "$tag live $fmt $kdir/$tag/vmlinux $d/live.$fmt $d/live.manifest.json"
+    done
+}
+
+# cross-check every complete ELF dump against its manifest with drgn
+do_verify() {
+    local tag mode fmt vmlinux core man rc=0
+    while read -r tag mode fmt vmlinux core man; do
+        [ "$fmt" = elf ] || continue
+        DRGN_USE_LIBKDUMPFILE_FOR_ELF=1 /usr/bin/python3 -m drgn -q -c "$core" -s "$vmlinux" \
+            "$here/verify.py" "$man" || rc=1
+    done < <(do_list)
+    return $rc
+}
+
+do_list() {
+    local tag mode fmt
+    for tag in "${TAGS[@]}"; do
+        for mode in "${MODES[@]}"; do
+            dump_complete "$ddir/$tag" "$mode" && [ -e "$kdir/$tag/complete" ] || continue
+            for fmt in "${FMTS[@]}"; do
+                echo "$tag $mode $fmt $kdir/$tag/vmlinux $ddir/$tag/$mode.$fmt $ddir/$tag/$mode.manifest.json"
+            done
+        done
+    done
+}
+
+do_path() {
+    [ $# = 3 ] || die "usage: dumps.sh path <tag> <mode> <fmt>"
+    local tag=$1 mode=$2 fmt=$3
+    tag_conf "$tag"
+    case $mode in live|panic) ;; *) die "unknown mode '$mode' (live, panic)" ;; esac
+    case $fmt in elf|kdump) ;; *) die "unknown format '$fmt' (elf, kdump)" ;; esac
+    if ! dump_complete "$ddir/$tag" "$mode" || [ ! -e "$kdir/$tag/complete" ]; then
+        do_make "$tag" >&2
+    fi
+    echo "$ddir/$tag/$mode.$fmt"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case $cmd in
+    make) do_make "$@" ;;
+    make-bench) do_make_bench "$@" ;;
+    verify) do_verify ;;
+    list) do_list ;;
+    path) do_path "$@" ;;
+    tags) printf '%s\n' "${TAGS[@]}" ;;
+    *) echo "usage: dumps.sh make [tag...] | list | path <tag> <mode> <fmt> | tags | verify | make-bench [tag]" >&2; exit 2 ;;
+esac
