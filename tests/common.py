@@ -102,3 +102,39 @@ def parse_ps(text):
                          "task": int(m.group(4), 16), "state": m.group(5), "comm": m.group(6).strip(),
                          "active": line.startswith(">")})
     return rows
+
+
+def run_crash(dump, commands, timeout=600):
+    """One extra crash session on dump: returns its output (cached by the
+    command text under build/test-out/)."""
+    import hashlib
+    key = hashlib.sha1(("\n".join(commands) + CRASH + str(os.stat(dump.vmcore).st_mtime)).encode()).hexdigest()[:12]
+    path = os.path.join(ROOT, "build", "test-out", "%s-%s-%s.extra-%s.txt" % (dump.tag, dump.mode, dump.fmt, key))
+    if os.path.exists(path):
+        with open(path, errors="replace") as f:
+            return f.read()
+    r = subprocess.run([CRASH, "-s", "--no_crashrc", dump.vmlinux, dump.vmcore],
+                       input="\n".join(commands) + "\nq\n", capture_output=True, text=True,
+                       timeout=timeout, errors="replace")
+    with open(path + ".tmp", "w") as f:
+        f.write(r.stdout + r.stderr)
+    os.rename(path + ".tmp", path)
+    return r.stdout + r.stderr
+
+
+def drgn_truth(dump):
+    """tests/drgn_truth.py on the ELF dump of the same boot (the kdump file of
+    a boot holds the same memory), cached."""
+    elf = os.path.join(os.path.dirname(dump.vmcore), dump.mode + ".elf")
+    path = os.path.join(ROOT, "build", "test-out", "%s-%s.drgn.json" % (dump.tag, dump.mode))
+    if not os.path.exists(path) or os.stat(path).st_mtime < os.stat(elf).st_mtime:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tests", "drgn_truth.py"), dump.vmlinux, elf],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise RuntimeError("drgn_truth.py failed: " + r.stderr[-600:])
+        with open(path + ".tmp", "w") as f:
+            f.write(r.stdout)
+        os.rename(path + ".tmp", path)
+    with open(path) as f:
+        return json.load(f)

@@ -11,7 +11,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit tools foundation extension faults batch}
+suites=${MMAUDIT_SUITES:-unit tools foundation extension faults}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -46,9 +46,9 @@ for s in $suites; do
         unit)       run_suite unit tests/run-unit.sh build/unit/test_* ;;
         tools)      [ -x tests/tools/run.sh ] && { need_dumps; run_suite tools tests/tools/run.sh; } ;;
         foundation) need_dumps && run_suite foundation tests/foundation.py ;;
-        extension)  [ -x tests/extension.sh ] && need_dumps && run_suite extension tests/extension.sh ;;
-        faults)     [ -x tests/faults.sh ] && need_dumps && run_suite faults tests/faults.sh ;;
-        batch)      [ -x tests/batch.sh ] && need_dumps && run_suite batch tests/batch.sh ;;
+        extension)  need_dumps && run_suite extension tests/extension.py ;;
+        faults)     [ -x tests/faults.py ] && need_dumps && run_suite faults tests/faults.py ;;
+        
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
 done

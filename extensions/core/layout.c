@@ -1,0 +1,435 @@
+/*
+ * layout.c - resolve, once, where everything mmaudit reads lives.
+ *
+ * Choices are made by member existence and member type, never by kernel
+ * version number.  Where a layout diverged upstream the deciding kernel
+ * commit is cited.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "mmcore.h"
+
+static long
+off(const struct mma_target *t, const char *s, const char *m)
+{
+	return t->member_offset ? t->member_offset(t->ctx, s, m) : -1;
+}
+
+static long
+msize(const struct mma_target *t, const char *s, const char *m)
+{
+	return t->member_size ? t->member_size(t->ctx, s, m) : -1;
+}
+
+static int
+mtype(const struct mma_target *t, const char *s, const char *m)
+{
+	char name[64];
+
+	if (!t->member_type)
+		return off(t, s, m) >= 0 ? MMA_TC_OTHER : MMA_TC_NONE;
+	return t->member_type(t->ctx, s, m, name, sizeof(name));
+}
+
+static long
+ssize(const struct mma_target *t, const char *s)
+{
+	return t->struct_size ? t->struct_size(t->ctx, s) : -1;
+}
+
+static int
+sym(const struct mma_target *t, const char *name, uint64_t *addr)
+{
+	*addr = 0;
+	return t->symbol ? t->symbol(t->ctx, name, addr) : -1;
+}
+
+static void
+note(struct mma_layout *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+note(struct mma_layout *l, const char *fmt, ...)
+{
+	size_t n = strlen(l->notes);
+	va_list ap;
+
+	if (n + 2 >= sizeof(l->notes))
+		return;
+	if (n)
+		l->notes[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(l->notes + n, sizeof(l->notes) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+span(long *lo, long *hi, long o, long sz)
+{
+	if (o < 0)
+		return;
+	if (sz <= 0)
+		sz = 8;
+	if (*lo < 0 || o < *lo)
+		*lo = o;
+	if (o + sz > *hi)
+		*hi = o + sz;
+}
+
+static void
+resolve_task(const struct mma_target *t, struct mma_layout *l)
+{
+	long lo = -1, hi = 0, ti;
+
+	l->task_size = ssize(t, "task_struct");
+	l->t_pid = off(t, "task_struct", "pid");
+	l->t_tgid = off(t, "task_struct", "tgid");
+	l->t_comm = off(t, "task_struct", "comm");
+	l->t_comm_len = msize(t, "task_struct", "comm");
+	if (l->t_comm_len <= 0 || l->t_comm_len > 16)
+		l->t_comm_len = 16;
+	l->t_flags = off(t, "task_struct", "flags");
+	l->t_flags_size = msize(t, "task_struct", "flags");
+	/*
+	 * Linux kernel commit 2f064a59a11f ("sched: Change task_struct::state")
+	 * (in v5.14) renamed the volatile long state to unsigned int __state.
+	 */
+	l->state_member = "__state";
+	l->t_state = off(t, "task_struct", "__state");
+	if (l->t_state < 0) {
+		l->state_member = "state";
+		l->t_state = off(t, "task_struct", "state");
+	}
+	l->t_state_size = msize(t, "task_struct", l->state_member);
+	l->t_exit_state = off(t, "task_struct", "exit_state");
+	l->t_mm = off(t, "task_struct", "mm");
+	l->t_active_mm = off(t, "task_struct", "active_mm");
+	l->t_group_leader = off(t, "task_struct", "group_leader");
+	l->t_tasks = off(t, "task_struct", "tasks");
+
+	/*
+	 * The CPU a task last ran on: task_struct.cpu with THREAD_INFO_IN_TASK
+	 * before Linux kernel commit bcf9033e5449 ("sched: move CPU field back
+	 * into thread_info if THREAD_INFO_IN_TASK=y") (in v5.16), the embedded
+	 * task_struct.thread_info.cpu after it, and thread_info.cpu reached
+	 * through task->stack on kernels without THREAD_INFO_IN_TASK.
+	 */
+	l->t_cpu = off(t, "task_struct", "cpu");
+	l->t_cpu_size = msize(t, "task_struct", "cpu");
+	l->t_stack = -1;
+	l->ti_cpu = -1;
+	if (l->t_cpu < 0) {
+		ti = off(t, "task_struct", "thread_info");
+		if (ti >= 0 && mtype(t, "task_struct", "thread_info") ==
+		    MMA_TC_STRUCT && off(t, "thread_info", "cpu") >= 0) {
+			l->t_cpu = ti + off(t, "thread_info", "cpu");
+			l->t_cpu_size = msize(t, "thread_info", "cpu");
+			note(l, "cpu=task.thread_info.cpu");
+		} else if (off(t, "task_struct", "stack") >= 0 &&
+			   off(t, "thread_info", "cpu") >= 0) {
+			l->t_stack = off(t, "task_struct", "stack");
+			l->ti_cpu = off(t, "thread_info", "cpu");
+			l->ti_cpu_size = msize(t, "thread_info", "cpu");
+			note(l, "cpu=task->stack->cpu");
+		}
+	} else
+		note(l, "cpu=task.cpu");
+
+	/* threads: thread_group list (old) or signal->thread_head/thread_node */
+	l->t_thread_group = off(t, "task_struct", "thread_group");
+	l->t_signal = off(t, "task_struct", "signal");
+	l->t_thread_node = off(t, "task_struct", "thread_node");
+	l->sig_thread_head = off(t, "signal_struct", "thread_head");
+
+	span(&lo, &hi, l->t_pid, 4);
+	span(&lo, &hi, l->t_tgid, 4);
+	span(&lo, &hi, l->t_comm, l->t_comm_len);
+	span(&lo, &hi, l->t_flags, l->t_flags_size);
+	span(&lo, &hi, l->t_state, l->t_state_size);
+	span(&lo, &hi, l->t_exit_state, 4);
+	span(&lo, &hi, l->t_mm, 8);
+	span(&lo, &hi, l->t_active_mm, 8);
+	span(&lo, &hi, l->t_group_leader, 8);
+	span(&lo, &hi, l->t_tasks, 16);
+	span(&lo, &hi, l->t_cpu, l->t_cpu_size);
+	span(&lo, &hi, l->t_stack, 8);
+	span(&lo, &hi, l->t_thread_group, 16);
+	span(&lo, &hi, l->t_signal, 8);
+	span(&lo, &hi, l->t_thread_node, 16);
+	l->span_lo = lo < 0 ? 0 : lo;
+	l->span_len = hi - l->span_lo;
+}
+
+/*
+ * The kernel's own table of state names, "R (running)", "S (sleeping)"...
+ * indexed by fls(state bits): its order gives the bit of each state on
+ * this kernel (EXIT_ZOMBIE and EXIT_DEAD swapped values over time).
+ */
+static void
+resolve_states(const struct mma_target *t, struct mma_layout *l)
+{
+	uint64_t a, p;
+	char s[4];
+	int i;
+
+	l->nstates = 0;
+	if (sym(t, "task_state_array", &a))
+		return;
+	for (i = 0; i < (int)sizeof(l->state_letter); i++) {
+		if (t->read(t->ctx, a + (uint64_t)i * 8, &p, 8) ||
+		    p < 0xffff800000000000ULL ||
+		    t->read(t->ctx, p, s, sizeof(s)) || s[1] != ' ' ||
+		    s[2] != '(')
+			break;
+		l->state_letter[i] = s[0];
+	}
+	l->nstates = i;
+}
+
+static void
+resolve_mm(const struct mma_target *t, struct mma_layout *l)
+{
+	int tc;
+
+	l->mm_size = ssize(t, "mm_struct");
+	l->mm_users = off(t, "mm_struct", "mm_users");
+	l->mm_users_size = msize(t, "mm_struct", "mm_users");
+	/*
+	 * mm_count lives in a cacheline-aligned anonymous struct since Linux
+	 * kernel commit c1753fd02a00 ("mm: move mm_count into its own cache
+	 * line") (in v6.5): the target's member_offset finds anonymous members.
+	 */
+	l->mm_count = off(t, "mm_struct", "mm_count");
+	l->mm_count_size = msize(t, "mm_struct", "mm_count");
+	if (l->mm_users_size != 4 && l->mm_users_size != 8)
+		l->mm_users_size = 4;	/* atomic_t */
+	if (l->mm_count_size != 4 && l->mm_count_size != 8)
+		l->mm_count_size = 4;
+	/* CONFIG_MEMCG */
+	l->mm_owner = off(t, "mm_struct", "owner");
+
+	/*
+	 * mm_cpumask(mm):
+	 * - cpu_vm_mask_var: Linux kernel commit de03c72cfce5 ("mm: convert
+	 *   mm->cpu_vm_cpumask into cpumask_var_t") (in v3.0); a pointer with
+	 *   CONFIG_CPUMASK_OFFSTACK (mm_init_cpumask() points it at
+	 *   mm->cpumask_allocation), a struct cpumask[1] array without it.
+	 * - cpu_bitmap[]: Linux kernel commit c1a2f7f0c064 ("mm: Allocate the
+	 *   mm_cpumask (mm->cpu_bitmap[]) dynamically based on nr_cpu_ids")
+	 *   (in v4.19): a flexible array at the end of mm_struct.
+	 * - flexible_array: "mm: rename cpu_bitmap field to flexible_array"
+	 *   (v6.19): mm_cpumask() is the start of the flexible array, followed
+	 *   by mm_cpus_allowed and the mm_cid mask.
+	 * - cpu_vm_mask: a cpumask_t embedded in mm_struct (2.6 .. 2.6.39).
+	 */
+	l->mask_kind = MMA_MASK_NONE;
+	l->mask_off = -1;
+	if ((l->mask_off = off(t, "mm_struct", "cpu_vm_mask_var")) >= 0) {
+		l->mask_member = "cpu_vm_mask_var";
+		tc = mtype(t, "mm_struct", "cpu_vm_mask_var");
+		l->mask_kind = tc == MMA_TC_PTR ? MMA_MASK_VAR_PTR :
+			       MMA_MASK_VAR_ARRAY;
+	} else if ((l->mask_off = off(t, "mm_struct", "cpu_bitmap")) >= 0) {
+		l->mask_member = "cpu_bitmap";
+		l->mask_kind = MMA_MASK_CPU_BITMAP;
+	} else if ((l->mask_off = off(t, "mm_struct", "flexible_array")) >= 0) {
+		l->mask_member = "flexible_array";
+		l->mask_kind = MMA_MASK_FLEX;
+	} else if ((l->mask_off = off(t, "mm_struct", "cpu_vm_mask")) >= 0) {
+		l->mask_member = "cpu_vm_mask";
+		l->mask_kind = MMA_MASK_CPU_VM_MASK;
+	} else
+		l->mask_member = "(none)";
+	note(l, "mask=%s%s", l->mask_member,
+	     l->mask_kind == MMA_MASK_VAR_PTR ? "(ptr)" :
+	     l->mask_kind == MMA_MASK_VAR_ARRAY ? "(array)" : "");
+}
+
+static int
+read_u32(const struct mma_target *t, uint64_t addr, uint32_t *v)
+{
+	return t->read(t->ctx, addr, v, sizeof(*v));
+}
+
+static void
+resolve_cpus(const struct mma_target *t, struct mma_layout *l)
+{
+	uint64_t a;
+	uint32_t v;
+	long cs;
+
+	cs = ssize(t, "cpumask");
+	if (cs <= 0)
+		cs = ssize(t, "cpumask_t");
+	l->nr_cpus_max = cs > 0 ? (unsigned)cs * 8 : 0;
+
+	l->nr_cpu_ids = 0;
+	if (!sym(t, "nr_cpu_ids", &a) && !read_u32(t, a, &v) && v > 0 &&
+	    v <= 65536 && (!l->nr_cpus_max || v <= l->nr_cpus_max)) {
+		l->nr_cpu_ids = v;
+		note(l, "nr_cpu_ids=%u", v);
+	} else if (t->ncpus > 0) {
+		l->nr_cpu_ids = (unsigned)t->ncpus;
+		note(l, "nr_cpu_ids=%u(target)", l->nr_cpu_ids);
+	} else if (l->nr_cpus_max) {
+		l->nr_cpu_ids = l->nr_cpus_max;
+		note(l, "nr_cpu_ids=%u(NR_CPUS)", l->nr_cpu_ids);
+	} else {
+		l->nr_cpu_ids = 1;
+		note(l, "nr_cpu_ids=1(guess)");
+	}
+	l->mask_words = MMA_BITS_TO_LONGS(l->nr_cpu_ids);
+	l->ncpus = (int)l->nr_cpu_ids;
+	if (t->ncpus > 0 && t->ncpus < l->ncpus)
+		l->ncpus = t->ncpus;
+
+	sym(t, "init_mm", &l->init_mm);
+	sym(t, "efi_mm", &l->efi_mm);
+	sym(t, "init_task", &l->init_task);
+
+	/* online/possible: the mask itself under one of these names */
+	if (!sym(t, "__cpu_online_mask", &l->online_mask))
+		l->online_sym = "__cpu_online_mask";
+	else if (!sym(t, "cpu_online_bits", &l->online_mask))
+		l->online_sym = "cpu_online_bits";
+	else if (!sym(t, "cpu_online_map", &l->online_mask))
+		l->online_sym = "cpu_online_map";
+	else
+		l->online_mask = 0;
+	if (sym(t, "__cpu_possible_mask", &l->possible_mask) &&
+	    sym(t, "cpu_possible_bits", &l->possible_mask) &&
+	    sym(t, "cpu_possible_map", &l->possible_mask))
+		l->possible_mask = 0;
+
+	/* runqueues */
+	l->rq_curr = off(t, "rq", "curr");
+	l->rq_idle = off(t, "rq", "idle");
+	l->rq_sym = NULL;
+	if (t->percpu_addr && l->rq_curr >= 0) {
+		if (!t->percpu_addr(t->ctx, "runqueues", 0, &a))
+			l->rq_sym = "runqueues";
+		else if (!t->percpu_addr(t->ctx, "per_cpu__runqueues", 0, &a))
+			l->rq_sym = "per_cpu__runqueues";
+	}
+
+	/*
+	 * x86 cpu_tlbstate.  loaded_mm and is_lazy replaced active_mm/state
+	 * (TLBSTATE_OK 1 / TLBSTATE_LAZY 2) in v4.13-v4.19; is_lazy moved to
+	 * cpu_tlbstate_shared in Linux kernel commit 2f4305b19fe6
+	 * ("x86/mm/tlb: Privatize cpu_tlbstate") (in v5.13).
+	 */
+	l->tlb_kind = MMA_TLB_NONE;
+	l->tlb_loaded_mm = off(t, "tlb_state", "loaded_mm");
+	l->tlb_is_lazy = off(t, "tlb_state", "is_lazy");
+	l->tlb_active_mm = off(t, "tlb_state", "active_mm");
+	l->tlb_state = off(t, "tlb_state", "state");
+	l->tlb_shared_is_lazy = off(t, "tlb_state_shared", "is_lazy");
+	l->tlb_lazy_size = 1;
+	if (!t->percpu_addr || t->percpu_addr(t->ctx, "cpu_tlbstate", 0, &a))
+		;
+	else if (l->tlb_loaded_mm >= 0) {
+		if (l->tlb_is_lazy >= 0) {
+			l->tlb_kind = MMA_TLB_LAZY;
+			l->tlb_lazy_size = msize(t, "tlb_state", "is_lazy");
+		} else if (l->tlb_shared_is_lazy >= 0 &&
+			   !t->percpu_addr(t->ctx, "cpu_tlbstate_shared", 0, &a)) {
+			l->tlb_kind = MMA_TLB_SHARED;
+			l->tlb_lazy_size = msize(t, "tlb_state_shared",
+						 "is_lazy");
+		} else
+			l->tlb_kind = MMA_TLB_LOADED;
+	} else if (l->tlb_active_mm >= 0 && l->tlb_state >= 0)
+		l->tlb_kind = MMA_TLB_OLD;
+	if (l->tlb_lazy_size <= 0 || l->tlb_lazy_size > 8)
+		l->tlb_lazy_size = 1;
+	note(l, "tlb=%s", l->tlb_kind == MMA_TLB_SHARED ? "loaded_mm+shared.is_lazy" :
+	     l->tlb_kind == MMA_TLB_LAZY ? "loaded_mm+is_lazy" :
+	     l->tlb_kind == MMA_TLB_LOADED ? "loaded_mm" :
+	     l->tlb_kind == MMA_TLB_OLD ? "active_mm+state" : "none");
+}
+
+/**
+ * mma_layout_resolve - fill l from the target's type information
+ *
+ * Returns 0 when the task and mm views can run (l->ok), -1 otherwise with
+ * l->why saying what is missing.  Missing optional parts (owner, tlbstate,
+ * runqueues, the mask) only switch off what depends on them.
+ */
+int
+mma_layout_resolve(const struct mma_target *t, struct mma_layout *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (!t || !t->read || !t->member_offset) {
+		snprintf(l->why, sizeof(l->why), "target has no read/type access");
+		return -1;
+	}
+	resolve_task(t, l);
+	resolve_states(t, l);
+	resolve_mm(t, l);
+	resolve_cpus(t, l);
+
+	if (l->t_pid < 0 || l->t_mm < 0 || l->t_active_mm < 0 || l->t_comm < 0)
+		snprintf(l->why, sizeof(l->why),
+			 "task_struct.%s not found in the debuginfo",
+			 l->t_pid < 0 ? "pid" : l->t_mm < 0 ? "mm" :
+			 l->t_active_mm < 0 ? "active_mm" : "comm");
+	else if (l->mm_users < 0 || l->mm_count < 0)
+		snprintf(l->why, sizeof(l->why),
+			 "mm_struct.%s not found in the debuginfo",
+			 l->mm_users < 0 ? "mm_users" : "mm_count");
+	else if (l->span_len <= 0 || l->span_len > 65536)
+		snprintf(l->why, sizeof(l->why),
+			 "implausible task_struct layout (span %ld)", l->span_len);
+	else
+		l->ok = 1;
+	return l->ok ? 0 : -1;
+}
+
+static const char *
+mask_kind_name(int k)
+{
+	switch (k) {
+	case MMA_MASK_CPU_VM_MASK: return "cpu_vm_mask (embedded cpumask_t)";
+	case MMA_MASK_VAR_PTR: return "cpu_vm_mask_var (pointer, OFFSTACK)";
+	case MMA_MASK_VAR_ARRAY: return "cpu_vm_mask_var (array)";
+	case MMA_MASK_CPU_BITMAP: return "cpu_bitmap[]";
+	case MMA_MASK_FLEX: return "flexible_array";
+	default: return "none";
+	}
+}
+
+/**
+ * mma_layout_describe - print the resolved layout (mmaudit -v)
+ */
+void
+mma_layout_describe(const struct mma_layout *l, FILE *fp)
+{
+	fprintf(fp, "  task_struct: size %ld  pid %ld  tgid %ld  comm %ld  "
+		"flags %ld  %s %ld/%ld  exit_state %ld\n", l->task_size,
+		l->t_pid, l->t_tgid, l->t_comm, l->t_flags, l->state_member,
+		l->t_state, l->t_state_size, l->t_exit_state);
+	fprintf(fp, "               mm %ld  active_mm %ld  group_leader %ld  "
+		"tasks %ld  cpu %ld  (one read: %ld bytes at +%ld)\n",
+		l->t_mm, l->t_active_mm, l->t_group_leader, l->t_tasks,
+		l->t_cpu, l->span_len, l->span_lo);
+	fprintf(fp, "    mm_struct: size %ld  mm_users %ld  mm_count %ld  "
+		"owner %ld  mask %s at %ld\n", l->mm_size, l->mm_users,
+		l->mm_count, l->mm_owner, mask_kind_name(l->mask_kind),
+		l->mask_off);
+	fprintf(fp, "         cpus: nr_cpu_ids %u  NR_CPUS %u  examined %d  "
+		"mask words %u  online %s\n", l->nr_cpu_ids, l->nr_cpus_max,
+		l->ncpus, l->mask_words, l->online_sym ? l->online_sym : "-");
+	fprintf(fp, "  runqueues: %s (curr %ld idle %ld)  cpu_tlbstate: %s "
+		"(loaded_mm %ld is_lazy %ld shared.is_lazy %ld active_mm %ld "
+		"state %ld)\n", l->rq_sym ? l->rq_sym : "-", l->rq_curr,
+		l->rq_idle, l->tlb_kind == MMA_TLB_NONE ? "none" :
+		l->tlb_kind == MMA_TLB_OLD ? "active_mm/state" :
+		l->tlb_kind == MMA_TLB_LOADED ? "loaded_mm" :
+		l->tlb_kind == MMA_TLB_LAZY ? "loaded_mm/is_lazy" :
+		"loaded_mm/shared.is_lazy", l->tlb_loaded_mm, l->tlb_is_lazy,
+		l->tlb_shared_is_lazy, l->tlb_active_mm, l->tlb_state);
+	fprintf(fp, "      statics: init_mm %llx  efi_mm %llx  init_task %llx\n",
+		(unsigned long long)l->init_mm, (unsigned long long)l->efi_mm,
+		(unsigned long long)l->init_task);
+}

@@ -1,0 +1,378 @@
+/*
+ * mmcore.h - crash-free core of the mmaudit crash extension.
+ *
+ * The core never includes crash headers.  It reads the kernel through a
+ * "target" (struct mma_target: callbacks + ctx), resolves the kernel data
+ * structure layout once by member existence and type (never by version
+ * number), builds a model of tasks, address spaces (mm_struct) and CPUs,
+ * runs the rules and renders text or JSON to a FILE *.
+ *
+ * Every pointer read from the dump is treated as hostile: it is range- and
+ * alignment-checked before use, every read may fail, every list walk is
+ * bounded and loop-checked.  A bad task or mm is reported as a finding and
+ * skipped; nothing here aborts.
+ */
+#ifndef MMCORE_H
+#define MMCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * Built into the crash extension, which crash dlopen()s RTLD_GLOBAL: keep
+ * every core symbol out of the .so's dynamic symbol table.
+ */
+#pragma GCC visibility push(hidden)
+
+#define MMA_VERSION       "0.1.0"
+#define MMA_JSON_VERSION  1
+
+/* ------------------------------------------------------------------ */
+/* target: how the core reads the kernel                               */
+/* ------------------------------------------------------------------ */
+
+/* Type classes reported by mma_target.member_type(). */
+enum mma_tc {
+	MMA_TC_NONE = 0,	/* member does not exist */
+	MMA_TC_INT,
+	MMA_TC_PTR,
+	MMA_TC_ARRAY,
+	MMA_TC_STRUCT,
+	MMA_TC_UNION,
+	MMA_TC_OTHER,
+};
+
+/* Slab classification of an address (optional target callback). */
+enum mma_slab {
+	MMA_SLAB_UNKNOWN = 0,	/* could not tell */
+	MMA_SLAB_ALLOC,		/* start of an allocated object of cache */
+	MMA_SLAB_FREE,		/* start of a free object of cache */
+	MMA_SLAB_INSIDE,	/* inside (not at the start of) an object */
+	MMA_SLAB_NOT_SLAB,	/* not in a slab page at all */
+};
+
+struct mma_target {
+	void *ctx;
+	/* read len bytes of kernel virtual memory; 0 ok, -1 error */
+	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+	/* offset of member in struct (also inside anonymous structs/unions), -1 */
+	long (*member_offset)(void *ctx, const char *type, const char *member);
+	/* size of member, -1 */
+	long (*member_size)(void *ctx, const char *type, const char *member);
+	/* enum mma_tc of a member; optional type name copied to name */
+	int (*member_type)(void *ctx, const char *type, const char *member,
+			   char *name, size_t namelen);
+	/* sizeof(struct type), -1 */
+	long (*struct_size)(void *ctx, const char *type);
+	/* address of a symbol; 0 found, -1 not */
+	int (*symbol)(void *ctx, const char *name, uint64_t *addr);
+	/* address of per-CPU symbol sym for cpu; 0 ok, -1 not */
+	int (*percpu_addr)(void *ctx, const char *sym, int cpu, uint64_t *addr);
+	/* optional: classify addr; cache name copied (NUL-terminated) */
+	int (*slab_classify)(void *ctx, uint64_t addr, char *cache, size_t len);
+	/* optional: 1 if addr is a plausible kernel virtual address */
+	int (*is_kvaddr)(void *ctx, uint64_t addr);
+	/* optional: a short state name ("RU", "IN", "ZO") of a task */
+	int (*task_state)(void *ctx, uint64_t task, char *buf, size_t len);
+	/* number of CPUs the target knows (crash: kt->cpus); 0 = nr_cpu_ids */
+	int ncpus;
+	/* 1 if the CPU was hidden/offline according to the target (optional) */
+	int (*cpu_hidden)(void *ctx, int cpu);
+};
+
+/* ------------------------------------------------------------------ */
+/* layout: resolved once                                               */
+/* ------------------------------------------------------------------ */
+
+enum mma_mask_kind {
+	MMA_MASK_NONE = 0,
+	MMA_MASK_CPU_VM_MASK,	/* 2.6: cpumask_t cpu_vm_mask embedded */
+	MMA_MASK_VAR_PTR,	/* 3.x OFFSTACK: cpumask_var_t pointer */
+	MMA_MASK_VAR_ARRAY,	/* 3.x !OFFSTACK: cpumask_var_t = cpumask[1] */
+	MMA_MASK_CPU_BITMAP,	/* 4.19+: unsigned long cpu_bitmap[] */
+	MMA_MASK_FLEX,		/* 6.19+: start of flexible_array */
+};
+
+enum mma_tlb_kind {
+	MMA_TLB_NONE = 0,	/* not x86 or no cpu_tlbstate */
+	MMA_TLB_OLD,		/* cpu_tlbstate.active_mm + state (TLBSTATE_LAZY) */
+	MMA_TLB_LOADED,		/* cpu_tlbstate.loaded_mm, no lazy flag */
+	MMA_TLB_LAZY,		/* cpu_tlbstate.loaded_mm + is_lazy */
+	MMA_TLB_SHARED,		/* loaded_mm + cpu_tlbstate_shared.is_lazy */
+};
+
+#define MMA_TLBSTATE_OK    1
+#define MMA_TLBSTATE_LAZY  2
+
+struct mma_layout {
+	int ok;			/* enough to run the task/mm views */
+	char why[256];		/* if !ok: why not */
+	char notes[512];	/* what was chosen, for mmaudit -v */
+
+	/* task_struct */
+	long task_size;
+	long t_pid, t_tgid, t_comm, t_comm_len, t_flags, t_flags_size;
+	long t_state, t_state_size, t_exit_state, t_mm, t_active_mm;
+	long t_group_leader, t_tasks, t_cpu, t_cpu_size;
+	long t_stack, ti_cpu, ti_cpu_size;	/* cpu via task->stack (old) */
+	long t_thread_group;			/* old thread list */
+	long t_signal, sig_thread_head, t_thread_node;	/* new thread list */
+	long span_lo, span_len;		/* one read per task */
+	const char *state_member;
+	/* task_state_array letters (fs/proc/array.c), by index = fls(state) */
+	char state_letter[16];
+	int nstates;
+
+	/* mm_struct */
+	long mm_size, mm_users, mm_count, mm_users_size, mm_count_size;
+	long mm_owner;
+	int mask_kind;
+	long mask_off;
+	const char *mask_member;
+
+	/* cpus */
+	unsigned nr_cpu_ids;
+	unsigned nr_cpus_max;		/* NR_CPUS, from sizeof(struct cpumask) */
+	int ncpus;			/* CPUs examined */
+	unsigned mask_words;		/* BITS_TO_LONGS(nr_cpu_ids) */
+	uint64_t init_mm, efi_mm, init_task;
+	uint64_t online_mask, possible_mask;
+	const char *online_sym;
+	const char *rq_sym;
+	long rq_curr, rq_idle;
+	int tlb_kind;
+	long tlb_loaded_mm, tlb_is_lazy, tlb_active_mm, tlb_state;
+	long tlb_shared_is_lazy;
+	long tlb_lazy_size;
+};
+
+int mma_layout_resolve(const struct mma_target *t, struct mma_layout *l);
+void mma_layout_describe(const struct mma_layout *l, FILE *fp);
+
+/* ------------------------------------------------------------------ */
+/* cpumask helpers (cpumask.c)                                         */
+/* ------------------------------------------------------------------ */
+
+#define MMA_BITS_PER_LONG 64
+#define MMA_BITS_TO_LONGS(n) (((n) + MMA_BITS_PER_LONG - 1) / MMA_BITS_PER_LONG)
+
+int mma_bit_test(const uint64_t *w, unsigned nwords, unsigned bit);
+unsigned mma_bit_weight(const uint64_t *w, unsigned nbits);
+/* format bits [0, nbits) as "0-3,49" into buf; "" if empty.
+ * Returns the length it needed (like snprintf); buf always terminated. */
+size_t mma_cpulist_format(const uint64_t *w, unsigned nbits, char *buf,
+			  size_t len);
+/* parse "0-3,49" (spaces allowed, "" = empty) into w (nwords words,
+ * zeroed first).  -1 on syntax error or a CPU >= nwords * 64. */
+int mma_cpulist_parse(const char *s, uint64_t *w, unsigned nwords);
+/* first set bit >= from, in [0, nbits); -1 if none */
+int mma_bit_next(const uint64_t *w, unsigned nbits, unsigned from);
+
+/* ------------------------------------------------------------------ */
+/* model                                                               */
+/* ------------------------------------------------------------------ */
+
+enum mma_rel {
+	MMA_REL_NONE = 0,	/* mm NULL, active_mm NULL */
+	MMA_REL_OWN,		/* mm == active_mm */
+	MMA_REL_BORROWED,	/* mm NULL, active_mm set (lazy TLB) */
+	MMA_REL_KTHREAD_USE_MM,	/* PF_KTHREAD with mm set */
+	MMA_REL_INVALID,	/* mm set, active_mm differs */
+};
+const char *mma_rel_name(int rel);
+
+#define MMA_PF_KTHREAD 0x00200000u
+
+/* where a task came from */
+#define MMA_SRC_TARGET 0x1	/* handed in by the adapter */
+#define MMA_SRC_IDLE   0x2	/* a CPU's runqueue idle task */
+#define MMA_SRC_CURR   0x4	/* a CPU's runqueue current task */
+#define MMA_SRC_LIST   0x8	/* found walking init_task.tasks */
+
+struct mma_task {
+	uint64_t addr, mm, active_mm, group_leader;
+	uint64_t state;
+	int32_t pid, tgid;
+	uint32_t flags, exit_state;
+	uint64_t tasks_next;	/* tasks.next, from the same read */
+	int cpu;		/* task's cpu field, -1 unknown */
+	int oncpu;		/* CPU where it is rq->curr, -1 */
+	int idle_of;		/* CPU whose rq->idle it is, -1 */
+	unsigned src;
+	int rel;
+	int mm_idx, amm_idx;	/* index into mms, -1 */
+	char comm[17];
+	char st[4];
+};
+
+struct mma_mm {
+	uint64_t addr;
+	int readok;		/* counters read */
+	int32_t users, count;
+	uint64_t owner;		/* mm->owner (CONFIG_MEMCG), 0 if none */
+	int owner_pid;		/* pid of owner or of a leader using it, -1 */
+	int is_static;		/* 1 init_mm, 2 efi_mm */
+	int slab;		/* enum mma_slab */
+	char slab_cache[32];
+	int bad;		/* pointer rejected (range/alignment/read) */
+	unsigned refs;		/* MMA_REF_* */
+	int ntasks;		/* non-kthread tasks with task->mm == this */
+	int nkthread;		/* PF_KTHREAD tasks with task->mm == this */
+	int nlazy;		/* tasks with mm NULL and active_mm == this */
+	int nlazy_oncpu;
+	int nloaded;		/* CPUs with loaded_mm == this */
+	int explained;		/* explained minimum of mm_count */
+	int slack;		/* count - explained */
+	int users_slack;	/* users - ntasks - nkthread(…) */
+	int *tgids;
+	int ntgids, tgcap;
+	uint64_t mask_addr;
+	int mask_ok;
+	uint64_t *mask;		/* layout.mask_words words */
+	char cpus[128];		/* decoded (truncated with "...") */
+	int mask_weight;
+	int mask_beyond;	/* bits set at or beyond nr_cpu_ids */
+};
+
+#define MMA_REF_MM     0x1
+#define MMA_REF_ACTIVE 0x2
+#define MMA_REF_LOADED 0x4
+
+struct mma_cpu {
+	int cpu;
+	int online;		/* 1, 0, -1 unknown */
+	int readok;
+	uint64_t curr, idle;
+	int curr_idx, idle_idx;	/* index into tasks, -1 */
+	uint64_t loaded_mm;	/* or cpu_tlbstate.active_mm (old) */
+	int loaded_idx;		/* index into mms, -1 */
+	int is_lazy;		/* 1, 0, -1 unknown */
+	int tlbstate;		/* old kernels: 1 OK, 2 LAZY; else 0 */
+	int bit;		/* bit of this CPU in mm_cpumask(loaded_mm): 1/0/-1 */
+};
+
+enum mma_sev { MMA_SEV_INFO = 0, MMA_SEV_SUSPICIOUS, MMA_SEV_BUG };
+const char *mma_sev_name(int sev);
+
+struct mma_finding {
+	const char *rule;	/* rule id */
+	int sev;
+	uint64_t task, mm;	/* objects involved (0 = none) */
+	int cpu;		/* -1 = none */
+	int pid;		/* -1 = none */
+	char detail[256];	/* the numbers */
+	const char *reason;	/* one sentence of kernel reason */
+};
+
+/* a simple u64 -> int open-addressing hash */
+struct mma_hash {
+	uint64_t *keys;
+	int *vals;
+	size_t cap, n;
+};
+
+struct mma_model {
+	const struct mma_target *t;
+	const struct mma_layout *l;
+	struct mma_task *tasks;
+	int ntasks, taskcap;
+	struct mma_mm *mms;
+	int nmms, mmcap;
+	struct mma_cpu *cpus;
+	int ncpus;
+	struct mma_finding *findings;
+	int nfindings, findcap;
+	int nsev[3];
+	struct mma_hash taskh, mmh;
+	uint64_t *online;	/* online mask words, NULL if unknown */
+	int nonline;
+	/* statistics */
+	int bad_tasks;		/* task pointers rejected */
+	int read_errors;
+	int list_walked;	/* tasks seen walking init_task.tasks */
+	int list_added;		/* tasks added by that walk */
+	int list_state;		/* 0 ok, 1 loop, 2 truncated, 3 broken, -1 not walked */
+	double t_start;		/* mma_model_init time (ms, monotonic) */
+	double build_ms;	/* init .. end of build */
+	/* phases (ms): adapter's tasks, CPUs, list walk, mms, rules */
+	double ms_tasks, ms_cpus, ms_walk, ms_mms, ms_rules;
+};
+
+/* options for building */
+struct mma_build_opts {
+	int walk_list;		/* also walk init_task.tasks (bounded) */
+	int max_tasks;		/* hard cap on the list walk */
+};
+
+/* model.c */
+void mma_model_init(struct mma_model *m, const struct mma_target *t,
+		    const struct mma_layout *l);
+/* add a task address handed in by the adapter; cpu_hint may be -1 */
+int mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src);
+/* also show this mm even if no task or CPU reaches it (before build) */
+int mma_model_add_mm(struct mma_model *m, uint64_t addr);
+/* finish: per-CPU data, list walk, mms, counters, rules */
+int mma_model_build(struct mma_model *m, const struct mma_build_opts *o);
+void mma_model_free(struct mma_model *m);
+int mma_model_find_mm(const struct mma_model *m, uint64_t addr);
+int mma_model_find_task(const struct mma_model *m, uint64_t addr);
+/* read and decode a cpumask at addr (nbits wide) */
+int mma_read_mask(const struct mma_model *m, uint64_t addr, uint64_t *w,
+		  unsigned nwords);
+/* address of mm_cpumask(mm), 0 on error */
+uint64_t mma_mm_mask_addr(const struct mma_model *m, uint64_t mm);
+int mma_kvaddr_ok(const struct mma_target *t, uint64_t addr, unsigned align);
+
+void mma_hash_init(struct mma_hash *h);
+void mma_hash_free(struct mma_hash *h);
+int mma_hash_get(const struct mma_hash *h, uint64_t key);
+int mma_hash_put(struct mma_hash *h, uint64_t key, int val);
+
+/* rules.c */
+struct mma_rule {
+	const char *id;
+	int sev;
+	const char *reason;
+};
+extern const struct mma_rule mma_rules[];
+const struct mma_rule *mma_rule_find(const char *id);
+void mma_run_rules(struct mma_model *m);
+void mma_add_finding(struct mma_model *m, const char *rule, int sev,
+		     uint64_t task, uint64_t mm, int cpu, int pid,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* render.c */
+#define MMA_F_JSON      0x1
+#define MMA_F_BORROWED  0x2
+#define MMA_F_VERBOSE   0x4
+
+struct mma_filter {
+	int pid;		/* -1 any */
+	uint64_t mm;		/* 0 any */
+	int cpu;		/* -1 any */
+	int min_sev;		/* findings */
+	const char *rule;	/* findings: only this rule */
+};
+void mma_filter_init(struct mma_filter *f);
+
+void mma_render_tasks(const struct mma_model *m, const struct mma_filter *f,
+		      unsigned flags, FILE *fp);
+void mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
+		    unsigned flags, FILE *fp);
+void mma_render_cpus(const struct mma_model *m, const struct mma_filter *f,
+		     unsigned flags, FILE *fp);
+void mma_render_findings(const struct mma_model *m, const struct mma_filter *f,
+			 unsigned flags, FILE *fp);
+void mma_render_summary(const struct mma_model *m, unsigned flags, FILE *fp);
+/* a JSON error object (or a text error line) for a command that cannot run */
+void mma_render_error(const char *cmd, const char *why, unsigned flags,
+		      FILE *fp);
+/* JSON helpers */
+void mma_json_str(FILE *fp, const char *s);
+void mma_json_head(FILE *fp, const char *cmd);
+
+#pragma GCC visibility pop
+
+#endif /* MMCORE_H */

@@ -1,0 +1,352 @@
+/*
+ * rules.c - the checks.  Each rule has an id, a severity and one sentence
+ * of kernel reason; docs/rules.md explains each in full.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmcore.h"
+
+#define LOADED_MM_SWITCHING 1ULL
+
+const struct mma_rule mma_rules[] = {
+	{ "negative-count", MMA_SEV_BUG,
+	  "mm_users and mm_count are reference counts: the kernel frees or "
+	  "tears down at zero, so a negative value means more puts than gets" },
+	{ "users-without-count", MMA_SEV_BUG,
+	  "while mm_users > 0 the users collectively hold one mm_count "
+	  "reference (mmput() drops it with mmdrop() only when mm_users "
+	  "reaches 0), so mm_count cannot be 0" },
+	{ "users-undercount", MMA_SEV_BUG,
+	  "every user task with task->mm == X took an mm_users reference "
+	  "(copy_mm()/mmget()), so mm_users cannot be below the number of "
+	  "such tasks" },
+	{ "mixed-mm-thread-group", MMA_SEV_BUG,
+	  "threads of one thread group share one mm (CLONE_THREAD requires "
+	  "CLONE_VM), so two non-NULL mms under one tgid cannot happen" },
+	{ "mm-active-mismatch", MMA_SEV_BUG,
+	  "a task with its own mm always runs on it: exec_mmap(), "
+	  "copy_mm() and kthread_use_mm() set mm and active_mm together" },
+	{ "init-mm-user", MMA_SEV_BUG,
+	  "init_mm is the kernel's own address space; it is only ever "
+	  "borrowed through active_mm, never installed as task->mm" },
+	{ "leaked-lazy-ref", MMA_SEV_BUG,
+	  "context_switch() clears prev->active_mm when a task without an mm "
+	  "is switched out (the lazy mm_count reference moves to the next "
+	  "task or is dropped in finish_task_switch()), so only a task "
+	  "running on a CPU can be borrowing" },
+	{ "count-below-explained", MMA_SEV_BUG,
+	  "mm_count holds 1 for all users together, 1 per lazy-TLB borrower "
+	  "(mmgrab in context_switch()) and 1 per kthread_use_mm() user, so "
+	  "it cannot be below that sum" },
+	{ "bad-mm-pointer", MMA_SEV_BUG,
+	  "every mm a task or CPU points to is an allocated object of the "
+	  "mm_struct slab cache (allocate_mm()) or a static mm (init_mm, "
+	  "efi_mm); anything else is a use-after-free or a corrupt pointer" },
+	{ "loaded-mm-bit-clear", MMA_SEV_BUG,
+	  "x86 sends TLB-flush IPIs only to the CPUs in mm_cpumask(mm) and "
+	  "switch_mm_irqs_off() sets the CPU's bit before loading any mm "
+	  "other than init_mm; a CPU running on the mm with its bit clear "
+	  "misses flushes and can use stale TLB entries" },
+	{ "lazy-cpu-left-mm", MMA_SEV_INFO,
+	  "on kernels with cpu_tlbstate.state, a lazy CPU that gets a flush "
+	  "IPI leaves the mm (leave_mm() clears its bit and loads "
+	  "swapper_pg_dir) and reloads it at its next switch: a clear bit "
+	  "is expected there" },
+	{ "mask-beyond-nr-cpu-ids", MMA_SEV_SUSPICIOUS,
+	  "only nr_cpu_ids bits of a cpumask are valid and the kernel never "
+	  "sets a bit for a CPU that cannot exist; a set bit there is "
+	  "memory corruption or a wrong mask" },
+	{ "users-slack", MMA_SEV_INFO,
+	  "mm_users is also held by get_task_mm()/mmget_not_zero() callers "
+	  "(reads of /proc/<pid>/cmdline, environ, ptrace access, io_uring "
+	  "SQPOLL, vhost, KVM async page faults); such holders are not "
+	  "tasks, so mm_users above the task count is normal when small" },
+	{ "users-no-task", MMA_SEV_SUSPICIOUS,
+	  "an mm with mm_users > 0 that no task uses is held only by "
+	  "get_task_mm()-style references: normal for a moment during exit "
+	  "or a /proc read, a leak if it persists" },
+	{ "count-slack", MMA_SEV_INFO,
+	  "mm_count is also held by mmgrab() callers that are not tasks: "
+	  "an open /proc/<pid>/mem or environ (proc_mem_open()), "
+	  "userfaultfd contexts, io_uring rings, KVM VMs (kvm->mm), the oom "
+	  "reaper; the dump cannot name them, so the excess is reported" },
+	{ "bad-task-pointer", MMA_SEV_SUSPICIOUS,
+	  "a task pointer handed to mmaudit (task table, runqueue) is not a "
+	  "readable, aligned kernel address; the task is skipped" },
+	{ "tasklist-loop", MMA_SEV_BUG,
+	  "init_task.tasks is a circular list through every thread-group "
+	  "leader that returns to the head; a cycle that does not is list "
+	  "corruption" },
+	{ "tasklist-truncated", MMA_SEV_SUSPICIOUS,
+	  "the init_task.tasks walk hit its hard cap before returning to "
+	  "the head" },
+	{ "tasklist-broken", MMA_SEV_BUG,
+	  "a tasks.next pointer in the init_task.tasks list is not a "
+	  "readable kernel address: list corruption" },
+	{ NULL, 0, NULL },
+};
+
+const struct mma_rule *
+mma_rule_find(const char *id)
+{
+	const struct mma_rule *r;
+
+	for (r = mma_rules; r->id; r++)
+		if (!strcmp(r->id, id))
+			return r;
+	return NULL;
+}
+
+const char *
+mma_sev_name(int sev)
+{
+	switch (sev) {
+	case MMA_SEV_BUG: return "bug";
+	case MMA_SEV_SUSPICIOUS: return "suspicious";
+	default: return "info";
+	}
+}
+
+/**
+ * mma_add_finding - append a finding; sev -1 means the rule's default
+ */
+void
+mma_add_finding(struct mma_model *m, const char *rule, int sev, uint64_t task,
+		uint64_t mm, int cpu, int pid, const char *fmt, ...)
+{
+	const struct mma_rule *r = mma_rule_find(rule);
+	struct mma_finding *f;
+	va_list ap;
+
+	if (m->nfindings == m->findcap) {
+		int ncap = m->findcap ? m->findcap * 2 : 64;
+		struct mma_finding *n = realloc(m->findings,
+						(size_t)ncap * sizeof(*n));
+
+		if (!n)
+			return;
+		m->findings = n;
+		m->findcap = ncap;
+	}
+	f = &m->findings[m->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->rule = r ? r->id : rule;
+	f->sev = sev >= 0 ? sev : (r ? r->sev : MMA_SEV_INFO);
+	f->reason = r ? r->reason : "";
+	f->task = task;
+	f->mm = mm;
+	f->cpu = cpu;
+	f->pid = pid;
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+	if (f->sev >= 0 && f->sev <= MMA_SEV_BUG)
+		m->nsev[f->sev]++;
+}
+
+#define A(x) ((unsigned long long)(x))
+
+static void
+rules_mm(struct mma_model *m)
+{
+	const struct mma_layout *l = m->l;
+	int i;
+
+	for (i = 0; i < m->nmms; i++) {
+		struct mma_mm *x = &m->mms[i];
+		const char *how;
+
+		if (x->bad || (!x->is_static &&
+		    (x->slab == MMA_SLAB_FREE || x->slab == MMA_SLAB_INSIDE ||
+		     x->slab == MMA_SLAB_NOT_SLAB ||
+		     (x->slab == MMA_SLAB_ALLOC &&
+		      strcmp(x->slab_cache, "mm_struct"))))) {
+			how = x->bad == 1 ? "is not an aligned kernel address" :
+			      x->bad ? "cannot be read" :
+			      x->slab == MMA_SLAB_FREE ? "is a FREE slab object" :
+			      x->slab == MMA_SLAB_INSIDE ? "points inside a slab "
+							   "object" :
+			      x->slab == MMA_SLAB_NOT_SLAB ? "is not a slab object "
+							     "nor a static mm" :
+			      "is an object of another slab cache";
+			mma_add_finding(m, "bad-mm-pointer", -1, 0, x->addr, -1,
+					-1, "mm %llx (referenced as%s%s%s) %s%s%s",
+					A(x->addr),
+					x->refs & MMA_REF_MM ? " mm" : "",
+					x->refs & MMA_REF_ACTIVE ? " active_mm" : "",
+					x->refs & MMA_REF_LOADED ? " loaded_mm" : "",
+					how, x->slab_cache[0] ? ": " : "",
+					x->slab_cache);
+			/* its counters and mask are not worth checking */
+			continue;
+		}
+		if (!x->readok)
+			continue;
+		if (x->users < 0 || x->count < 0) {
+			mma_add_finding(m, "negative-count", -1, 0, x->addr, -1,
+					-1, "mm %llx: mm_users %d, mm_count %d",
+					A(x->addr), x->users, x->count);
+			continue;
+		}
+		if (x->users > 0 && x->count == 0)
+			mma_add_finding(m, "users-without-count", -1, 0, x->addr,
+					-1, -1, "mm %llx: mm_users %d but "
+					"mm_count 0", A(x->addr), x->users);
+		if (x->ntasks > x->users)
+			mma_add_finding(m, "users-undercount", -1, 0, x->addr,
+					-1, x->owner_pid, "mm %llx: %d user "
+					"tasks use it but mm_users is %d",
+					A(x->addr), x->ntasks, x->users);
+		if (x->count > 0 && x->count < x->explained)
+			mma_add_finding(m, "count-below-explained", -1, 0,
+					x->addr, -1, x->owner_pid,
+					"mm %llx: mm_count %d < %d (%d for "
+					"users + %d lazy borrowers + %d "
+					"kthread_use_mm users)", A(x->addr),
+					x->count, x->explained,
+					x->users > 0 ? 1 : 0, x->nlazy,
+					x->nkthread);
+		if (x->mask_ok && x->mask_beyond > 0)
+			mma_add_finding(m, "mask-beyond-nr-cpu-ids", -1, 0,
+					x->addr, -1, -1, "mm %llx: %d bit(s) "
+					"set at or beyond nr_cpu_ids %u in "
+					"mm_cpumask", A(x->addr),
+					x->mask_beyond, l->nr_cpu_ids);
+		/*
+		 * init_mm and efi_mm are static: mm_users is initialised to 2
+		 * and never used as a user count, and init_mm's mm_count is
+		 * raised by every CPU's boot-time mmgrab() (sched_init(),
+		 * cpu_init()) with no task to show for it.
+		 */
+		if (x->is_static)
+			continue;
+		if (x->users > 0 && x->ntasks == 0 && x->nkthread == 0)
+			mma_add_finding(m, "users-no-task", -1, 0, x->addr, -1,
+					-1, "mm %llx: mm_users %d but no task "
+					"has it as task->mm (mm_count %d, %d "
+					"lazy borrowers)", A(x->addr), x->users,
+					x->count, x->nlazy);
+		else if (x->users_slack > 0)
+			mma_add_finding(m, "users-slack", -1, 0, x->addr, -1,
+					x->owner_pid, "mm %llx (owner pid %d): "
+					"mm_users %d, %d user tasks found: %d "
+					"reference(s) held by non-task holders",
+					A(x->addr), x->owner_pid, x->users,
+					x->ntasks, x->users_slack);
+		if (x->count > 0 && x->slack > 0)
+			mma_add_finding(m, "count-slack", -1, 0, x->addr, -1,
+					x->owner_pid, "mm %llx (owner pid %d): "
+					"mm_count %d, explained %d: slack %d "
+					"(holders like an open /proc/pid/mem, "
+					"userfaultfd, io_uring, KVM)",
+					A(x->addr), x->owner_pid, x->count,
+					x->explained, x->slack);
+	}
+}
+
+static void
+rules_tasks(struct mma_model *m)
+{
+	const struct mma_layout *l = m->l;
+	struct mma_hash tg;
+	int i;
+
+	mma_hash_init(&tg);
+	for (i = 0; i < m->ntasks; i++) {
+		struct mma_task *tk = &m->tasks[i];
+		int j;
+
+		if (tk->rel == MMA_REL_INVALID)
+			mma_add_finding(m, "mm-active-mismatch", -1, tk->addr,
+					tk->mm, -1, tk->pid, "pid %d (%s): mm "
+					"%llx but active_mm %llx", tk->pid,
+					tk->comm, A(tk->mm), A(tk->active_mm));
+		if (tk->mm && l->init_mm && tk->mm == l->init_mm)
+			mma_add_finding(m, "init-mm-user", -1, tk->addr, tk->mm,
+					-1, tk->pid, "pid %d (%s): task->mm "
+					"is &init_mm", tk->pid, tk->comm);
+		/*
+		 * Borrowing is legal only while running: on a CPU (runqueue
+		 * curr, or the adapter's active task), or an idle task (an
+		 * offline CPU's idle task keeps active_mm = &init_mm).
+		 */
+		if (!tk->mm && tk->active_mm && tk->oncpu < 0 &&
+		    tk->idle_of < 0 && tk->pid != 0)
+			mma_add_finding(m, "leaked-lazy-ref", -1, tk->addr,
+					tk->active_mm, tk->cpu, tk->pid,
+					"pid %d (%s, %s) is not running on "
+					"any CPU but borrows active_mm %llx",
+					tk->pid, tk->comm, tk->st,
+					A(tk->active_mm));
+		if (!tk->mm)
+			continue;
+		/* thread groups: first mm seen per tgid */
+		j = mma_hash_get(&tg, (uint64_t)(uint32_t)tk->tgid + 1);
+		if (j < 0)
+			mma_hash_put(&tg, (uint64_t)(uint32_t)tk->tgid + 1, i);
+		else if (m->tasks[j].mm != tk->mm)
+			mma_add_finding(m, "mixed-mm-thread-group", -1, tk->addr,
+					tk->mm, -1, tk->pid, "tgid %d: pid %d "
+					"has mm %llx, pid %d has mm %llx",
+					tk->tgid, m->tasks[j].pid,
+					A(m->tasks[j].mm), tk->pid, A(tk->mm));
+	}
+	mma_hash_free(&tg);
+}
+
+static void
+rules_cpus(struct mma_model *m)
+{
+	const struct mma_layout *l = m->l;
+	int c;
+
+	for (c = 0; c < m->ncpus; c++) {
+		struct mma_cpu *cp = &m->cpus[c];
+		struct mma_mm *x;
+
+		/*
+		 * Offline CPUs are checked too: panic's stop_this_cpu() only
+		 * clears the CPU from cpu_online_mask and halts, keeping its
+		 * loaded mm, so in a panic dump every CPU but the panicking one
+		 * looks offline.  A CPU that was really unplugged (or never
+		 * booted) has loaded_mm == &init_mm: idle_task_exit() switches
+		 * to init_mm and cpu_tlbstate is statically initialised to it.
+		 */
+		if (cp->loaded_idx < 0 || cp->bit != 0)
+			continue;
+		x = &m->mms[cp->loaded_idx];
+		/*
+		 * x86 never tracks init_mm in mm_cpumask: switch_mm_irqs_off()
+		 * only sets the bit "if (next != &init_mm)" since no TLB-flush
+		 * IPI is ever sent for init_mm.
+		 */
+		if (x->addr == l->init_mm || cp->loaded_mm == LOADED_MM_SWITCHING)
+			continue;
+		if (l->tlb_kind == MMA_TLB_OLD && cp->tlbstate ==
+		    MMA_TLBSTATE_LAZY)
+			mma_add_finding(m, "lazy-cpu-left-mm", -1, 0, x->addr, c,
+					-1, "CPU %d is lazy on mm %llx and its "
+					"bit is clear (mask %s)", c,
+					A(x->addr), x->cpus[0] ? x->cpus : "empty");
+		else
+			mma_add_finding(m, "loaded-mm-bit-clear", -1, 0, x->addr,
+					c, -1, "CPU %d has loaded mm %llx%s but "
+					"bit %d is clear in its mm_cpumask "
+					"(%s)", c, A(x->addr),
+					cp->is_lazy == 1 ? " (lazy)" : "", c,
+					x->cpus[0] ? x->cpus : "empty");
+	}
+}
+
+/**
+ * mma_run_rules - evaluate every rule on a built model
+ */
+void
+mma_run_rules(struct mma_model *m)
+{
+	rules_mm(m);
+	rules_tasks(m);
+	rules_cpus(m);
+}

@@ -1,0 +1,923 @@
+/*
+ * mmaudit.c - crash extension: who borrows which mm, are mm_users/mm_count
+ * right, which CPUs are in mm_cpumask.
+ *
+ *   crash> extend mmaudit.so
+ *   crash> mmcheck
+ *
+ * This file is the thin crash adapter: it implements the core's target
+ * (struct mma_target) with crash APIs, hands the core crash's task table
+ * and each CPU's active task, and registers the commands.  All decoding
+ * and rule logic lives in core/ (plain C, unit-tested without crash).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "defs.h"
+#include "mmcore.h"
+#include "mmglue.h"
+
+static void mmaudit_init(void);
+static void mmaudit_fini(void);
+
+static void cmd_mmaudit(void);
+static void cmd_mmtask(void);
+static void cmd_mmlist(void);
+static void cmd_mmcpu(void);
+static void cmd_mmcheck(void);
+static void cmd_mmmask(void);
+
+static char *help_mmaudit[];
+static char *help_mmtask[];
+static char *help_mmlist[];
+static char *help_mmcpu[];
+static char *help_mmcheck[];
+static char *help_mmmask[];
+
+static struct command_table_entry command_table[] = {
+	{ "mmaudit", cmd_mmaudit, help_mmaudit, 0 },
+	{ "mmtask", cmd_mmtask, help_mmtask, 0 },
+	{ "mmlist", cmd_mmlist, help_mmlist, 0 },
+	{ "mmcpu", cmd_mmcpu, help_mmcpu, 0 },
+	{ "mmcheck", cmd_mmcheck, help_mmcheck, 0 },
+	{ "mmmask", cmd_mmmask, help_mmmask, 0 },
+	{ NULL },
+};
+
+static void __attribute__((constructor))
+mmaudit_init(void)
+{
+	/* registers even on kernels the core cannot handle: commands say why */
+	register_extension(command_table);
+}
+
+static void __attribute__((destructor))
+mmaudit_fini(void)
+{
+	mmslab_reset();
+}
+
+/* ------------------------------------------------------------------ */
+/* the target, implemented with crash APIs                             */
+/* ------------------------------------------------------------------ */
+
+static int
+t_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	return readmem((ulonglong)addr, KVADDR, buf, (long)len, "mmaudit",
+		       RETURN_ON_ERROR | QUIET) ? 0 : -1;
+}
+
+/* MEMBER_OFFSET, falling back to members of anonymous structs/unions */
+static long
+t_member_offset(void *ctx, const char *s, const char *m)
+{
+	long o;
+
+	(void)ctx;
+	o = MEMBER_OFFSET((char *)s, (char *)m);
+	if (o < 0)
+		o = ANON_MEMBER_OFFSET((char *)s, (char *)m);
+	return o < 0 ? -1 : o;
+}
+
+static long
+t_member_size(void *ctx, const char *s, const char *m)
+{
+	long n;
+
+	(void)ctx;
+	n = MEMBER_SIZE((char *)s, (char *)m);
+	if (n < 0)
+		n = ANON_MEMBER_SIZE((char *)s, (char *)m);
+	return n < 0 ? -1 : n;
+}
+
+static int
+t_member_type(void *ctx, const char *s, const char *m, char *name, size_t len)
+{
+	long tc;
+	char *tn;
+
+	if (name && len)
+		name[0] = '\0';
+	if (t_member_offset(ctx, s, m) < 0)
+		return MMA_TC_NONE;
+	tc = MEMBER_TYPE((char *)s, (char *)m);
+	if (name && len && (tn = MEMBER_TYPE_NAME((char *)s, (char *)m)))
+		snprintf(name, len, "%s", tn);
+	switch (tc) {
+	case TYPE_CODE_PTR: return MMA_TC_PTR;
+	case TYPE_CODE_ARRAY: return MMA_TC_ARRAY;
+	case TYPE_CODE_STRUCT: return MMA_TC_STRUCT;
+	case TYPE_CODE_UNION: return MMA_TC_UNION;
+	case TYPE_CODE_INT:
+	case TYPE_CODE_BOOL:
+	case TYPE_CODE_ENUM: return MMA_TC_INT;
+	default: return MMA_TC_OTHER;
+	}
+}
+
+static long
+t_struct_size(void *ctx, const char *s)
+{
+	long n;
+
+	(void)ctx;
+	n = STRUCT_SIZE((char *)s);
+	return n < 0 ? -1 : n;
+}
+
+static int
+t_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	(void)ctx;
+	if (!symbol_exists((char *)name))
+		return -1;
+	*addr = symbol_value((char *)name);
+	return 0;
+}
+
+/* per-CPU address: symbol + __per_cpu_offset[cpu] (crash task.c style) */
+static int
+t_percpu_addr(void *ctx, const char *sym, int cpu, uint64_t *addr)
+{
+	(void)ctx;
+	if (cpu < 0 || cpu >= NR_CPUS || cpu >= kt->cpus ||
+	    !symbol_exists((char *)sym))
+		return -1;
+	*addr = symbol_value((char *)sym);
+	if ((kt->flags & SMP) && (kt->flags & PER_CPU_OFF))
+		*addr += kt->__per_cpu_offset[cpu];
+	else if (cpu)
+		return -1;
+	return 0;
+}
+
+static int
+t_is_kvaddr(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	return IS_KVADDR((ulong)addr) ? 1 : 0;
+}
+
+static struct mma_target T;
+static struct mma_layout L;
+static int layout_done;
+
+static void
+target_init(void)
+{
+	memset(&T, 0, sizeof(T));
+	T.read = t_read;
+	T.member_offset = t_member_offset;
+	T.member_size = t_member_size;
+	T.member_type = t_member_type;
+	T.struct_size = t_struct_size;
+	T.symbol = t_symbol;
+	T.percpu_addr = t_percpu_addr;
+	T.slab_classify = mmslab_classify;
+	T.is_kvaddr = t_is_kvaddr;
+	T.ncpus = kt->cpus;
+}
+
+/*
+ * Resolve the layout once; say why (text or JSON) when a command cannot
+ * run.  Returns 0 when the layout is usable.
+ */
+static int
+need_layout(const char *cmd, unsigned flags)
+{
+	if (!layout_done) {
+		target_init();
+		mma_layout_resolve(&T, &L);
+		layout_done = 1;
+		if (CRASHDEBUG(1))
+			mma_layout_describe(&L, fp);
+	}
+	if (!L.ok) {
+		mma_render_error(cmd, L.why, flags, fp);
+		return -1;
+	}
+	return 0;
+}
+
+/* build the model from crash's task table and each CPU's active task */
+static int
+build_model(const char *cmd, unsigned flags, struct mma_model *m, int walk,
+	    uint64_t extra_mm)
+{
+	struct mma_build_opts o;
+	struct task_context *tc;
+	ulong i;
+	int c, idx;
+
+	if (need_layout(cmd, flags))
+		return -1;
+	mmslab_reset();
+	mma_model_init(m, &T, &L);
+	tc = FIRST_CONTEXT();
+	for (i = 0; tc && i < RUNNING_TASKS(); i++, tc++)
+		mma_model_add_task(m, tc->task, MMA_SRC_TARGET);
+	if (tt->active_set)
+		for (c = 0; c < kt->cpus && c < NR_CPUS; c++) {
+			if (!tt->active_set[c])
+				continue;
+			idx = mma_model_add_task(m, tt->active_set[c],
+						 MMA_SRC_CURR);
+			if (idx >= 0 && m->tasks[idx].oncpu < 0)
+				m->tasks[idx].oncpu = c;
+		}
+	if (extra_mm)
+		mma_model_add_mm(m, extra_mm);
+	memset(&o, 0, sizeof(o));
+	o.walk_list = walk;
+	o.max_tasks = 1 << 22;
+	mma_model_build(m, &o);
+	return 0;
+}
+
+static int
+parse_u64(const char *s, uint64_t *v, int base)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	*v = strtoull(s, &end, base);
+	return *end ? -1 : 0;
+}
+
+/* an address argument: hex (0x optional) or a symbol */
+static int
+parse_addr(const char *s, uint64_t *v)
+{
+	if (!parse_u64(s, v, 16))
+		return 0;
+	if (symbol_exists((char *)s)) {
+		*v = symbol_value((char *)s);
+		return 0;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* mmtask                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+cmd_mmtask(void)
+{
+	struct mma_model m;
+	struct mma_filter f;
+	unsigned flags = 0;
+	uint64_t v = 0;
+	int c;
+
+	mma_filter_init(&f);
+	while ((c = getopt(argcnt, args, "jbvp:m:c:")) != EOF) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		case 'b': flags |= MMA_F_BORROWED; break;
+		case 'v': flags |= MMA_F_VERBOSE; break;
+		case 'p':
+			if (parse_u64(optarg, &v, 10))
+				argerrs++;
+			f.pid = (int)v;
+			break;
+		case 'm':
+			if (parse_addr(optarg, &f.mm))
+				argerrs++;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v, 10))
+				argerrs++;
+			f.cpu = (int)v;
+			break;
+		default: argerrs++; break;
+		}
+	}
+	if (args[optind]) {
+		if (parse_u64(args[optind], &v, 10))
+			argerrs++;
+		f.pid = (int)v;
+		optind++;
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (build_model("mmtask", flags, &m, 0, 0))
+		return;
+	mma_render_tasks(&m, &f, flags, fp);
+	mma_model_free(&m);
+}
+
+static char *help_mmtask[] = {
+	"mmtask",
+	"tasks and the address space each one uses or borrows",
+	"[-jbv] [-p pid] [-m mm] [-c cpu] [pid]",
+	"  Lists every task of crash's task table plus each CPU's idle and",
+	"  current task (from the runqueues) with its mm and active_mm and the",
+	"  relation between them:",
+	"      OWN             mm == active_mm (a user task on its own mm)",
+	"      BORROWED        mm NULL, active_mm set: lazy TLB (kernel thread",
+	"                      or idle task running on someone else's mm)",
+	"      NONE            mm and active_mm NULL (not running kernel thread,",
+	"                      zombie)",
+	"      KTHREAD_USE_MM  a PF_KTHREAD task with an mm (kthread_use_mm())",
+	"      INVALID         mm set but active_mm differs",
+	"  A \">\" marks a task that is running on a CPU; CPU is that CPU, else",
+	"  the task's last CPU.  NULL pointers print as \"-\".",
+	" ",
+	"    -j  JSON output (see docs/json-schema.md).",
+	"    -b  only BORROWED tasks.",
+	"    -v  print a closing count line.",
+	"    -p pid, pid   only this pid.",
+	"    -m mm   only tasks whose mm or active_mm is this address.",
+	"    -c cpu  only the task running on (or the idle task of) this CPU.",
+	"\nEXAMPLE",
+	"  Tasks borrowing an address space:\n",
+	"    %s> mmtask -b",
+	"         PID     TGID  CPU  ST  TASK              MM                ACTIVE_MM         RELATION        COMM",
+	"    >      0        0    2  RU  ffff8953c1270000  -                 ffff8953c1061f80  BORROWED        swapper/2",
+	"\n  Every task on one address space (the idle task of CPU 2 borrows it):\n",
+	"    %s> mmtask -m ffff8953c1061f80",
+	"         PID     TGID  CPU  ST  TASK              MM                ACTIVE_MM         RELATION        COMM",
+	"    >      0        0    2  RU  ffff8953c1270000  -                 ffff8953c1061f80  BORROWED        swapper/2",
+	"         114      114    2  IN  ffff8953c23c8000  ffff8953c1061f80  ffff8953c1061f80  OWN             mmw-spin2",
+	NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* mmlist                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+cmd_mmlist(void)
+{
+	struct mma_model m;
+	struct mma_filter f;
+	unsigned flags = 0;
+	uint64_t v = 0;
+	int c;
+
+	mma_filter_init(&f);
+	while ((c = getopt(argcnt, args, "jvp:")) != EOF) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		case 'v': flags |= MMA_F_VERBOSE; break;
+		case 'p':
+			if (parse_u64(optarg, &v, 10))
+				argerrs++;
+			f.pid = (int)v;
+			break;
+		default: argerrs++; break;
+		}
+	}
+	if (args[optind]) {
+		if (parse_addr(args[optind], &f.mm))
+			argerrs++;
+		optind++;
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (build_model("mmlist", flags, &m, 0, f.mm))
+		return;
+	mma_render_mms(&m, &f, flags, fp);
+	mma_model_free(&m);
+}
+
+static char *help_mmlist[] = {
+	"mmlist",
+	"address spaces (mm_struct): users, counters, borrowers, CPU mask",
+	"[-jv] [-p pid] [mm]",
+	"  One line per mm_struct reachable from any task's mm or active_mm or",
+	"  from a CPU's cpu_tlbstate.loaded_mm (x86):",
+	"      MM     the mm_struct address",
+	"      OWNER  pid of mm->owner (CONFIG_MEMCG), else of a thread-group",
+	"             leader using it; init_mm/efi_mm for the static mms",
+	"      USERS  mm->mm_users",
+	"      TASKS  user tasks found with task->mm == MM; TGIDS their tgids",
+	"      COUNT  mm->mm_count",
+	"      LAZY   tasks found borrowing it (mm NULL, active_mm == MM)",
+	"      KTHR   PF_KTHREAD tasks using it (kthread_use_mm())",
+	"      MIN    explained minimum of mm_count: 1 if mm_users > 0, plus",
+	"             LAZY, plus KTHR",
+	"      SLACK  COUNT - MIN: references the dump does not explain",
+	"      CPUS   mm_cpumask(mm) decoded (nr_cpu_ids bits), \"-\" if empty",
+	" ",
+	"    -j  JSON output (with the full tgid list, slab state, mask address).",
+	"    -v  print a closing count line.",
+	"    -p pid  only mms used or borrowed by this pid.",
+	"    mm  only this mm_struct (hex address or symbol, e.g. init_mm).",
+	"\nEXAMPLE",
+	"  Address spaces of a 4-CPU guest (first lines):\n",
+	"    %s> mmlist",
+	"    MM                  OWNER  USERS  TASKS  TGIDS            COUNT  LAZY  KTHR   MIN  SLACK  CPUS",
+	"    ffff8953c1061f80      114      1      1  114                  2     1     0     2      0  2",
+	"    ffff8953c1063180        1      1      1  1                    1     0     0     1      0  -",
+	"    ffff8953c1062880      110     16     16  110                  1     0     0     1      0  -",
+	"    ffff8953c1066300      111      3      3  111,118,123          1     0     0     1      0  -",
+	NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* mmcpu                                                               */
+/* ------------------------------------------------------------------ */
+
+static void
+cmd_mmcpu(void)
+{
+	struct mma_model m;
+	struct mma_filter f;
+	unsigned flags = 0;
+	uint64_t v = 0;
+	int c;
+
+	mma_filter_init(&f);
+	while ((c = getopt(argcnt, args, "j")) != EOF) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		default: argerrs++; break;
+		}
+	}
+	if (args[optind]) {
+		if (parse_u64(args[optind], &v, 10))
+			argerrs++;
+		f.cpu = (int)v;
+		optind++;
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (build_model("mmcpu", flags, &m, 0, 0))
+		return;
+	mma_render_cpus(&m, &f, flags, fp);
+	mma_model_free(&m);
+}
+
+static char *help_mmcpu[] = {
+	"mmcpu",
+	"per CPU: current task, its mm, x86 loaded_mm, lazy state, mask bit",
+	"[-j] [cpu]",
+	"  One line per CPU (0 .. nr_cpu_ids-1):",
+	"      ONLINE     the CPU's bit in cpu_online_mask",
+	"      CURRENT    the runqueue's curr task, PID and COMM",
+	"      MM, ACTIVE_MM   of that task",
+	"      LOADED_MM  x86 cpu_tlbstate.loaded_mm (cpu_tlbstate.active_mm on",
+	"                 kernels with cpu_tlbstate.state); \"switching\" for",
+	"                 LOADED_MM_SWITCHING",
+	"      LAZY       cpu_tlbstate.is_lazy (cpu_tlbstate_shared.is_lazy",
+	"                 since v5.13; state == TLBSTATE_LAZY before v4.19)",
+	"      BIT        the CPU's bit in mm_cpumask(LOADED_MM): set, CLEAR",
+	"                 (the CPU misses TLB-flush IPIs), or clear(init_mm):",
+	"                 x86 never tracks init_mm in mm_cpumask",
+	" ",
+	"    -j   JSON output.",
+	"    cpu  only this CPU.",
+	"\nEXAMPLE",
+	"  CPU 2 is idle, lazily on the mm of pid 114:\n",
+	"    %s> mmcpu 2",
+	"    CPU  ONLINE  CURRENT              PID  COMM              MM                ACTIVE_MM         LOADED_MM         LAZY  BIT",
+	"      2  yes     ffff8953c1270000       0  swapper/2         -                 ffff8953c1061f80  ffff8953c1061f80  yes   set",
+	NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* mmcheck                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+cmd_mmcheck(void)
+{
+	struct mma_model m;
+	struct mma_filter f;
+	unsigned flags = 0;
+	uint64_t v = 0;
+	int c, walk = 1;
+	const struct mma_rule *r;
+
+	mma_filter_init(&f);
+	while ((c = getopt(argcnt, args, "jvLs:r:p:m:c:")) != EOF) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		case 'v': flags |= MMA_F_VERBOSE; break;
+		case 'L': walk = 0; break;
+		case 's':
+			if (!strcmp(optarg, "bug"))
+				f.min_sev = MMA_SEV_BUG;
+			else if (!strcmp(optarg, "suspicious"))
+				f.min_sev = MMA_SEV_SUSPICIOUS;
+			else if (!strcmp(optarg, "info"))
+				f.min_sev = MMA_SEV_INFO;
+			else
+				argerrs++;
+			break;
+		case 'r':
+			if (!mma_rule_find(optarg)) {
+				fprintf(fp, "mmcheck: unknown rule \"%s\"; rules:",
+					optarg);
+				for (r = mma_rules; r->id; r++)
+					fprintf(fp, " %s", r->id);
+				fprintf(fp, "\n");
+				argerrs++;
+			}
+			f.rule = optarg;
+			break;
+		case 'p':
+			if (parse_u64(optarg, &v, 10))
+				argerrs++;
+			f.pid = (int)v;
+			break;
+		case 'm':
+			if (parse_addr(optarg, &f.mm))
+				argerrs++;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v, 10))
+				argerrs++;
+			f.cpu = (int)v;
+			break;
+		default: argerrs++; break;
+		}
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (build_model("mmcheck", flags, &m, walk, 0))
+		return;
+	mma_render_findings(&m, &f, flags, fp);
+	mma_model_free(&m);
+}
+
+static char *help_mmcheck[] = {
+	"mmcheck",
+	"audit mm/active_mm, mm_users/mm_count and mm_cpumask: all findings",
+	"[-jvL] [-s bug|suspicious|info] [-r rule] [-p pid] [-m mm] [-c cpu]",
+	"  Builds the model (crash's tasks, each CPU's idle and current task,",
+	"  every mm they reach, each CPU's runqueue and x86 cpu_tlbstate), walks",
+	"  init_task.tasks (bounded, loop-checked) and runs every rule.  Each",
+	"  finding prints its severity, rule id and the objects and numbers",
+	"  involved; -v adds the kernel reason.  The closing lines are",
+	"      mmcheck: T tasks, M mms, C cpus: B bug, S suspicious, I info (...)",
+	"      mmaudit-status: ok",
+	"  (\"mmaudit-status: error\" when the command could not run).",
+	"  Rules (docs/rules.md has the full reasoning):",
+	"    bug: negative-count users-without-count users-undercount",
+	"         mixed-mm-thread-group mm-active-mismatch init-mm-user",
+	"         leaked-lazy-ref count-below-explained bad-mm-pointer",
+	"         loaded-mm-bit-clear tasklist-loop tasklist-broken",
+	"    suspicious: mask-beyond-nr-cpu-ids users-no-task bad-task-pointer",
+	"         tasklist-truncated",
+	"    info: users-slack count-slack lazy-cpu-left-mm",
+	" ",
+	"    -j  JSON output (findings plus a summary object).",
+	"    -v  print each finding's kernel reason.",
+	"    -L  do not walk init_task.tasks.",
+	"    -s sev   only findings of at least this severity.",
+	"    -r rule  only this rule.",
+	"    -p pid, -m mm, -c cpu   only findings about this pid, mm or CPU.",
+	"\nEXAMPLE",
+	"  A healthy dump; the mm of a process holding /proc/self/mem open:\n",
+	"    %s> mmcheck",
+	"    info        count-slack             mm ffff8953c1061b00 (owner pid 134): mm_count 2, explained 1: slack 1 (holders like an open /proc/pid/mem, userfaultfd, io_uring, KVM)",
+	"    mmcheck: 98 tasks, 10 mms, 4 cpus: 0 bug, 0 suspicious, 1 info (clean, 5 ms)",
+	"    mmaudit-status: ok",
+	NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* mmmask                                                              */
+/* ------------------------------------------------------------------ */
+
+struct maskreq {
+	const char *source;	/* mm, addr, symbol, percpu, words */
+	char name[64];
+	uint64_t addr;
+	int cpu;
+};
+
+static void
+print_mask(const struct maskreq *q, const uint64_t *w, unsigned nwords,
+	   unsigned nbits, unsigned flags, int *n)
+{
+	char list[4096];
+	unsigned i, weight = mma_bit_weight(w, nbits);
+	unsigned beyond = mma_bit_weight(w, nwords * 64) - weight;
+
+	mma_cpulist_format(w, nbits, list, sizeof(list));
+	if (flags & MMA_F_JSON) {
+		fprintf(fp, "%s\n{\"source\":\"%s\",\"name\":", (*n)++ ? "," : "",
+			q->source);
+		mma_json_str(fp, q->name);
+		fprintf(fp, ",\"addr\":\"0x%llx\",\"cpu\":%d,\"nbits\":%u,"
+			"\"words\":[", (unsigned long long)q->addr, q->cpu, nbits);
+		for (i = 0; i < nwords; i++)
+			fprintf(fp, "%s\"0x%llx\"", i ? "," : "",
+				(unsigned long long)w[i]);
+		fprintf(fp, "],\"weight\":%u,\"beyond\":%u,\"cpus\":", weight,
+			beyond);
+		mma_json_str(fp, list);
+		fprintf(fp, "}");
+		return;
+	}
+	if (!(*n)++)
+		fprintf(fp, "SOURCE  NAME                      ADDRESS           "
+			"NBITS  WEIGHT  CPUS\n");
+	if (q->addr)
+		fprintf(fp, "%-6s  %-24s  %16llx  %5u  %6u  %s\n", q->source,
+			q->name, (unsigned long long)q->addr, nbits, weight,
+			list[0] ? list : "-");
+	else
+		fprintf(fp, "%-6s  %-24s  %16s  %5u  %6u  %s\n", q->source,
+			q->name, "-", nbits, weight, list[0] ? list : "-");
+	if (beyond)
+		fprintf(fp, "        (%u bit(s) set at or beyond bit %u)\n",
+			beyond, nbits);
+	if (flags & MMA_F_VERBOSE)
+		for (i = 0; i < nwords; i++)
+			fprintf(fp, "        word %3u: %016llx\n", i,
+				(unsigned long long)w[i]);
+}
+
+static void
+cmd_mmmask(void)
+{
+	struct maskreq q;
+	struct mma_model m;
+	unsigned flags = 0, nbits = 0, nwords;
+	uint64_t *w = NULL, v = 0;
+	int c, n = 0, deref = 0, cpu = -1, cpu0, cpu1, mode = 0;
+	char *what = NULL;
+
+	memset(&q, 0, sizeof(q));
+	while ((c = getopt(argcnt, args, "jvdwn:c:m:a:s:p:")) != EOF) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		case 'v': flags |= MMA_F_VERBOSE; break;
+		case 'd': deref = 1; break;
+		case 'w': mode = 'w'; break;
+		case 'n':
+			if (parse_u64(optarg, &v, 10) || !v || v > 65536)
+				argerrs++;
+			nbits = (unsigned)v;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v, 10))
+				argerrs++;
+			cpu = (int)v;
+			break;
+		case 'm': case 'a': case 's': case 'p':
+			if (mode)
+				argerrs++;
+			mode = c;
+			what = optarg;
+			break;
+		default: argerrs++; break;
+		}
+	}
+	if (!mode && args[optind]) {
+		mode = 'm';
+		what = args[optind++];
+	}
+	if (argerrs || !mode || (mode != 'w' && args[optind]) ||
+	    (mode == 'w' && !args[optind]))
+		cmd_usage(pc->curcmd, SYNOPSIS);
+
+	if (mode == 'w') {
+		/* literal words, word 0 first: no dump access needed */
+		nwords = 0;
+		w = calloc(MAXARGS, sizeof(*w));
+		if (!w)
+			return;
+		for (; args[optind]; optind++) {
+			if (parse_u64(args[optind], &w[nwords++], 16)) {
+				free(w);
+				mma_render_error("mmmask", "bad hex word", flags, fp);
+				return;
+			}
+		}
+		q.source = "words";
+		snprintf(q.name, sizeof(q.name), "%u word(s)", nwords);
+		q.cpu = -1;
+		if (!nbits || nbits > nwords * 64)
+			nbits = nwords * 64;
+		if (flags & MMA_F_JSON) {
+			mma_json_head(fp, "mmmask");
+			fprintf(fp, ",\"status\":\"ok\",\"masks\":[");
+		}
+		print_mask(&q, w, nwords, nbits, flags, &n);
+		if (flags & MMA_F_JSON)
+			fprintf(fp, "]}\n");
+		free(w);
+		return;
+	}
+
+	if (need_layout("mmmask", flags))
+		return;
+	if (!nbits)
+		nbits = L.nr_cpu_ids;
+	nwords = MMA_BITS_TO_LONGS(nbits);
+	w = calloc(nwords, sizeof(*w));
+	if (!w)
+		return;
+	mma_model_init(&m, &T, &L);
+	if (flags & MMA_F_JSON) {
+		mma_json_head(fp, "mmmask");
+		fprintf(fp, ",\"status\":\"ok\",\"masks\":[");
+	}
+	cpu0 = 0;
+	cpu1 = 1;
+	if (mode == 'p') {
+		cpu0 = cpu >= 0 ? cpu : 0;
+		cpu1 = cpu >= 0 ? cpu + 1 : L.ncpus;
+	}
+	for (c = cpu0; c < cpu1; c++) {
+		const char *err = NULL;
+
+		q.cpu = mode == 'p' ? c : -1;
+		snprintf(q.name, sizeof(q.name), "%s", what);
+		switch (mode) {
+		case 'm':
+			q.source = "mm";
+			if (parse_addr(what, &v) || !mma_kvaddr_ok(&T, v, 8))
+				err = "not a kernel address";
+			else if (!(q.addr = mma_mm_mask_addr(&m, v)))
+				err = "mm_cpumask(mm) cannot be located";
+			break;
+		case 'a':
+			q.source = "addr";
+			if (parse_u64(what, &q.addr, 16))
+				err = "bad address";
+			break;
+		case 's':
+			q.source = "symbol";
+			if (T.symbol(NULL, what, &q.addr))
+				err = "no such symbol";
+			break;
+		case 'p':
+			q.source = "percpu";
+			snprintf(q.name, sizeof(q.name), "%s:%d", what, c);
+			if (T.percpu_addr(NULL, what, c, &q.addr))
+				err = "no such per-CPU symbol or CPU";
+			break;
+		}
+		if (!err && deref) {
+			if (t_read(NULL, q.addr, &v, 8) || !mma_kvaddr_ok(&T, v, 8))
+				err = "cannot dereference the mask pointer";
+			else
+				q.addr = v;
+		}
+		if (!err && mma_read_mask(&m, q.addr, w, nwords))
+			err = "mask cannot be read";
+		if (err) {
+			if (flags & MMA_F_JSON) {
+				fprintf(fp, "%s\n{\"source\":\"%s\",\"name\":",
+					n++ ? "," : "", q.source);
+				mma_json_str(fp, q.name);
+				fprintf(fp, ",\"error\":");
+				mma_json_str(fp, err);
+				fprintf(fp, "}");
+			} else
+				fprintf(fp, "mmmask: %s: %s\n", q.name, err);
+			continue;
+		}
+		print_mask(&q, w, nwords, nbits, flags, &n);
+	}
+	if (flags & MMA_F_JSON)
+		fprintf(fp, "]}\n");
+	mma_model_free(&m);
+	free(w);
+}
+
+static char *help_mmmask[] = {
+	"mmmask",
+	"decode a cpumask to a CPU list",
+	"[-jvd] [-n nbits] [-c cpu] [-m] mm | -a addr | -s symbol | -p percpu-symbol | -w word...",
+	"  Decodes a cpumask into a CPU list such as \"0-3,49\", reading only",
+	"  BITS_TO_LONGS(nbits) words; nbits defaults to nr_cpu_ids.",
+	"     [-m] mm   mm_cpumask() of an mm_struct, whatever the kernel's",
+	"               layout (cpu_vm_mask, cpu_vm_mask_var, cpu_bitmap[],",
+	"               flexible_array).",
+	"     -a addr   a mask at this address.",
+	"     -s sym    a mask stored at a symbol (e.g. __cpu_online_mask).",
+	"     -p sym    a per-CPU mask, for every CPU or for -c cpu.",
+	"     -d        the location holds a pointer to the mask",
+	"               (cpumask_var_t with CONFIG_CPUMASK_OFFSTACK).",
+	"     -w word...  decode literal hex words, word 0 first; nbits",
+	"               defaults to 64 per word given.",
+	"     -v        also print the raw words.",
+	"     -j        JSON output.",
+	"\nEXAMPLE",
+	"  Decode the word a support engineer read from cpumask_allocation:\n",
+	"    %s> mmmask -w 0x2000000000000",
+	"    SOURCE  NAME                      ADDRESS           NBITS  WEIGHT  CPUS",
+	"    words   1 word(s)                                -     64       1  49",
+	"\n  An mm's mask with its raw word, and the online mask:\n",
+	"    %s> mmmask -v ffff8953c1061f80",
+	"    SOURCE  NAME                      ADDRESS           NBITS  WEIGHT  CPUS",
+	"    mm      ffff8953c1061f80          ffff8953c10623c8      4       1  2",
+	"            word   0: 0000000000000004",
+	"    %s> mmmask -s __cpu_online_mask",
+	"    SOURCE  NAME                      ADDRESS           NBITS  WEIGHT  CPUS",
+	"    symbol  __cpu_online_mask         ffffffffabe39520      4       4  0-3",
+	"\n  A per-CPU cpumask_var_t (CONFIG_CPUMASK_OFFSTACK): follow the pointer:\n",
+	"    %s> mmmask -d -p cpu_sibling_map -c 1",
+	"    SOURCE  NAME                      ADDRESS           NBITS  WEIGHT  CPUS",
+	"    percpu  cpu_sibling_map:1         ffff8953c1069748      4       1  1",
+	NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* mmaudit                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+cmd_mmaudit(void)
+{
+	struct mma_model m;
+	unsigned flags = 0;
+	const struct mma_rule *r;
+	const char *slab;
+	int c;
+
+	while ((c = getopt(argcnt, args, "jv")) != EOF) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		case 'v': flags |= MMA_F_VERBOSE; break;
+		default: argerrs++; break;
+		}
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (build_model("mmaudit", flags, &m, 1, 0))
+		return;
+	slab = mmslab_status();
+	if (flags & MMA_F_JSON) {
+		mma_json_head(fp, "mmaudit");
+		fprintf(fp, ",\"status\":\"ok\",\"layout\":{\"mask\":\"%s\","
+			"\"mask_offset\":%ld,\"mm_users\":%ld,\"mm_count\":%ld,"
+			"\"nr_cpu_ids\":%u,\"task_read_bytes\":%ld,"
+			"\"tlbstate\":%d,\"slab_check\":", L.mask_member,
+			L.mask_off, L.mm_users, L.mm_count, L.nr_cpu_ids,
+			L.span_len, L.tlb_kind);
+		mma_json_str(fp, slab ? slab : "ok");
+		fprintf(fp, "},\"rules\":[");
+		for (r = mma_rules; r->id; r++)
+			fprintf(fp, "%s{\"id\":\"%s\",\"severity\":\"%s\"}",
+				r == mma_rules ? "" : ",", r->id,
+				mma_sev_name(r->sev));
+		fprintf(fp, "],\"findings\":%d,\"bug\":%d,\"suspicious\":%d,"
+			"\"info\":%d,\"tasks\":%d,\"mms\":%d,\"cpus\":%d,"
+			"\"ms\":%.1f}\n", m.nfindings, m.nsev[MMA_SEV_BUG],
+			m.nsev[MMA_SEV_SUSPICIOUS], m.nsev[MMA_SEV_INFO],
+			m.ntasks, m.nmms, m.ncpus, m.build_ms);
+		mma_model_free(&m);
+		return;
+	}
+	fprintf(fp, "mmaudit %s: task->mm/active_mm, mm_users/mm_count and "
+		"mm_cpumask audit\n", MMA_VERSION);
+	fprintf(fp, "  commands: mmtask mmlist mmcpu mmcheck mmmask "
+		"(\"help <command>\")\n");
+	fprintf(fp, "  layout:   %s\n", L.notes);
+	fprintf(fp, "  slab:     %s\n", slab ? slab : "mm pointers checked "
+		"against the mm_struct slab cache (SLUB)");
+	fprintf(fp, "  model:    %d tasks (%d from init_task.tasks walk), %d mms, "
+		"%d cpus (%d online), built in %.0f ms\n", m.ntasks,
+		m.list_walked, m.nmms, m.ncpus, m.online ? m.nonline : -1,
+		m.build_ms);
+	fprintf(fp, "  findings: %d bug, %d suspicious, %d info (see mmcheck)\n",
+		m.nsev[MMA_SEV_BUG], m.nsev[MMA_SEV_SUSPICIOUS],
+		m.nsev[MMA_SEV_INFO]);
+	if (flags & MMA_F_VERBOSE) {
+		fprintf(fp, "  timing:   tasks %.1f ms, cpus %.1f ms, task list "
+			"walk %.1f ms, mms (incl. slab check) %.1f ms, rules "
+			"%.1f ms\n", m.ms_tasks, m.ms_cpus, m.ms_walk, m.ms_mms,
+			m.ms_rules);
+		mma_layout_describe(&L, fp);
+		fprintf(fp, "  rules:\n");
+		for (r = mma_rules; r->id; r++)
+			fprintf(fp, "    %-22s %-10s %s\n", r->id,
+				mma_sev_name(r->sev), r->reason);
+	}
+	mma_model_free(&m);
+}
+
+static char *help_mmaudit[] = {
+	"mmaudit",
+	"mmaudit overview: version, detected layout, counts, rules",
+	"[-jv]",
+	"  mmaudit audits task->mm vs task->active_mm, mm_users/mm_count and",
+	"  the mm CPU mask.  Views:",
+	"    mmtask   tasks and their mm/active_mm relation",
+	"    mmlist   address spaces: users, counters, borrowers, CPU mask",
+	"    mmcpu    CPUs: current task, loaded_mm, lazy state, mask bit",
+	"    mmcheck  all findings with a summary line",
+	"    mmmask   decode any cpumask",
+	"  Every view takes -j for JSON.  The kernel layout is detected by",
+	"  member existence and type, never by version number.",
+	" ",
+	"    -v  also print the resolved layout and every rule with its reason.",
+	"    -j  JSON output.",
+	"\nEXAMPLE",
+	"    %s> mmaudit",
+	NULL
+};
