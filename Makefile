@@ -105,6 +105,8 @@ clean:
 dropin:
 	@test -f "$(CRASH_SRC)/extensions/Makefile" || { echo "usage: make dropin CRASH_SRC=<crash source tree>"; exit 2; }
 	cp extensions/mmaudit.c extensions/mmaudit.mk $(CRASH_SRC)/extensions/
-	rm -rf $(CRASH_SRC)/extensions/mmaudit-core
+	rm -rf $(CRASH_SRC)/extensions/mmaudit-core $(CRASH_SRC)/extensions/mmaudit-glue
 	cp -r extensions/core $(CRASH_SRC)/extensions/mmaudit-core
+	mkdir -p $(CRASH_SRC)/extensions/mmaudit-glue
+	cp $(filter-out extensions/mmaudit.c,$(GLUE_SRCS)) $(wildcard extensions/*.h) $(CRASH_SRC)/extensions/mmaudit-glue/
 	@echo "now run: make -C $(CRASH_SRC) extensions"

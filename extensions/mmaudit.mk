@@ -6,15 +6,18 @@
 #     make dropin CRASH_SRC=/path/to/crash      # copies the files below
 #     cd /path/to/crash && make extensions      # builds extensions/mmaudit.so
 #
-# which places mmaudit.c and this file in crash's extensions/ and the crash-free
-# core in extensions/mmaudit-core/.  TARGET, TARGET_CFLAGS and GDB_FLAGS come
-# from crash's top-level Makefile.
+# which places mmaudit.c and this file in crash's extensions/, the rest of the
+# crash glue in extensions/mmaudit-glue/ (not at top level, where crash's
+# Makefile would try to build each .c as an extension of its own) and the
+# crash-free core in extensions/mmaudit-core/.  TARGET, TARGET_CFLAGS and
+# GDB_FLAGS come from crash's top-level Makefile.
 MMAUDIT_CORE ?= mmaudit-core
-CORE_SRCS := $(wildcard $(MMAUDIT_CORE)/*.c)
+MMAUDIT_GLUE ?= mmaudit-glue
+SRCS := mmaudit.c $(wildcard $(MMAUDIT_GLUE)/*.c) $(wildcard $(MMAUDIT_CORE)/*.c)
 
-mmaudit.so: mmaudit.c $(CORE_SRCS) $(wildcard $(MMAUDIT_CORE)/*.h) defs.h
+mmaudit.so: $(SRCS) $(wildcard $(MMAUDIT_CORE)/*.h $(MMAUDIT_GLUE)/*.h) defs.h
 	gcc -Wall -Wextra -O2 -g -shared -rdynamic -fPIC -D$(TARGET) $(TARGET_CFLAGS) \
-	    $(GDB_FLAGS) -I. -I$(MMAUDIT_CORE) -o $@ mmaudit.c $(CORE_SRCS)
+	    $(GDB_FLAGS) -I. -I$(MMAUDIT_GLUE) -I$(MMAUDIT_CORE) -o $@ $(SRCS)
 
 clean:
 	rm -f mmaudit.so

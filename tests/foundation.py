@@ -2,10 +2,42 @@
 """Foundation: the built crash opens all 12 real dumps, sees exactly the tasks
 the guest saw (plus the idle tasks), and the extension builds and loads."""
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import EXPECTED_FMTS, EXPECTED_MODES, EXPECTED_TAGS, SO, Suite, dumps, parse_ps  # noqa: E402
+from common import CACHE, EXPECTED_FMTS, EXPECTED_MODES, EXPECTED_TAGS, ROOT, SO, Suite, dumps, parse_ps  # noqa: E402
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True, **kw)
+
+
+def build_checks(s):
+    """The extension builds -Wall -Wextra clean against the cached crash, with
+    CRASH_SRC pointing at a crash source tree, and inside crash's own
+    extensions/ directory through the drop-in .mk."""
+    tmp = tempfile.mkdtemp(prefix="mmaudit-build-")
+    try:
+        r = sh("make -B -C %s BUILD=%s/b1 %s/b1/mmaudit.so" % (ROOT, tmp, tmp))
+        warn = [l for l in (r.stdout + r.stderr).splitlines() if "warning:" in l]
+        s.check(r.returncode == 0 and not warn, "extension builds -Wall -Wextra clean", (warn or [r.stderr[-300:]])[:3])
+        tarball = os.path.join(CACHE, "crash_8.0.6.orig.tar.gz")
+        if not s.check(os.path.exists(tarball), "crash source tarball cached"):
+            return
+        src = os.path.join(tmp, "crash")
+        os.makedirs(src)
+        r = sh("tar -xzf %s -C %s --strip-components=1" % (tarball, src))
+        r = sh("make -C %s BUILD=%s/b2 CRASH_SRC=%s %s/b2/mmaudit.so" % (ROOT, tmp, src, tmp))
+        s.check(r.returncode == 0 and os.path.exists(os.path.join(tmp, "b2", "mmaudit.so")),
+                "make CRASH_SRC=<crash source tree> builds the extension", r.stderr[-300:])
+        r = sh("make -C %s dropin CRASH_SRC=%s && make -C %s extensions" % (ROOT, src, src), timeout=600)
+        s.check(os.path.exists(os.path.join(src, "extensions", "mmaudit.so")),
+                "drop-in mmaudit.mk builds inside crash's extensions/ directory", (r.stdout + r.stderr)[-300:])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
@@ -17,6 +49,7 @@ def main():
             for f in EXPECTED_FMTS:
                 s.check((t, m, f) in have, "dump %s/%s/%s exists" % (t, m, f))
     s.check(os.path.exists(SO), "extension built: %s" % SO)
+    build_checks(s)
     for d in ds:
         man = d.manifest
         try:

@@ -287,6 +287,15 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 	sym(t, "init_mm", &l->init_mm);
 	sym(t, "efi_mm", &l->efi_mm);
 	sym(t, "init_task", &l->init_task);
+	/*
+	 * x86 text_poke() runs on a private mm allocated at boot
+	 * (poking_init(): poking_mm = mm_alloc()): a slab mm_struct with
+	 * mm_users 1 that no task uses, loaded on a CPU while patching.
+	 */
+	if (!sym(t, "poking_mm", &a) &&
+	    (t->read(t->ctx, a, &l->poking_mm, 8) ||
+	     l->poking_mm < 0xffff800000000000ULL))
+		l->poking_mm = 0;
 
 	/* online/possible: the mask itself under one of these names */
 	if (!sym(t, "__cpu_online_mask", &l->online_mask))
@@ -343,6 +352,8 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 		l->tlb_kind = MMA_TLB_OLD;
 	if (l->tlb_lazy_size <= 0 || l->tlb_lazy_size > 8)
 		l->tlb_lazy_size = 1;
+	if (l->poking_mm)
+		note(l, "poking_mm=%llx", (unsigned long long)l->poking_mm);
 	note(l, "tlb=%s", l->tlb_kind == MMA_TLB_SHARED ? "loaded_mm+shared.is_lazy" :
 	     l->tlb_kind == MMA_TLB_LAZY ? "loaded_mm+is_lazy" :
 	     l->tlb_kind == MMA_TLB_LOADED ? "loaded_mm" :

@@ -137,6 +137,7 @@ struct mma_layout {
 	int ncpus;			/* CPUs examined */
 	unsigned mask_words;		/* BITS_TO_LONGS(nr_cpu_ids) */
 	uint64_t init_mm, efi_mm, init_task;
+	uint64_t poking_mm;		/* x86 text_poke() mm (value of poking_mm) */
 	uint64_t online_mask, possible_mask;
 	const char *online_sym;
 	const char *rq_sym;
@@ -212,7 +213,7 @@ struct mma_mm {
 	int32_t users, count;
 	uint64_t owner;		/* mm->owner (CONFIG_MEMCG), 0 if none */
 	int owner_pid;		/* pid of owner or of a leader using it, -1 */
-	int is_static;		/* 1 init_mm, 2 efi_mm */
+	int is_static;		/* kernel's own: 1 init_mm, 2 efi_mm, 3 poking_mm */
 	int slab;		/* enum mma_slab */
 	char slab_cache[32];
 	int bad;		/* pointer rejected (range/alignment/read) */

@@ -501,6 +501,8 @@ add_mm(struct mma_model *m, uint64_t addr, unsigned ref)
 		x->is_static = 1;
 	else if (l->efi_mm && addr == l->efi_mm)
 		x->is_static = 2;
+	else if (l->poking_mm && addr == l->poking_mm)
+		x->is_static = 3;
 
 	if (!mma_kvaddr_ok(m->t, addr, 8)) {
 		x->bad = 1;
@@ -541,7 +543,7 @@ add_mm(struct mma_model *m, uint64_t addr, unsigned ref)
 	decode_mm_mask(m, x);
 
 	x->slab = MMA_SLAB_UNKNOWN;
-	if (!x->is_static && m->t->slab_classify)
+	if ((!x->is_static || x->is_static == 3) && m->t->slab_classify)
 		x->slab = m->t->slab_classify(m->t->ctx, addr, x->slab_cache,
 					      sizeof(x->slab_cache));
 	x->slab_cache[sizeof(x->slab_cache) - 1] = '\0';

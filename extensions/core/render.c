@@ -263,7 +263,8 @@ mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
 			jaddr(fp, "mm", x->addr);
 			fprintf(fp, ",\"static\":%s,\"valid\":%s,\"readok\":%s,",
 				x->is_static == 1 ? "\"init_mm\"" :
-				x->is_static == 2 ? "\"efi_mm\"" : "null",
+				x->is_static == 2 ? "\"efi_mm\"" :
+				x->is_static == 3 ? "\"poking_mm\"" : "null",
 				x->bad ? "false" : "true",
 				x->readok ? "true" : "false");
 			jaddr(fp, "owner", x->owner);
@@ -304,7 +305,8 @@ mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
 		n++;
 		if (x->is_static)
 			snprintf(own, sizeof(own), "%s", x->is_static == 1 ?
-				 "init_mm" : "efi_mm");
+				 "init_mm" : x->is_static == 2 ? "efi_mm" :
+				 "poking");
 		else
 			snprintf(own, sizeof(own), "%d", x->owner_pid);
 		if (x->bad) {

@@ -158,7 +158,7 @@ rules_mm(struct mma_model *m)
 		struct mma_mm *x = &m->mms[i];
 		const char *how;
 
-		if (x->bad || (!x->is_static &&
+		if (x->bad || ((!x->is_static || x->is_static == 3) &&
 		    (x->slab == MMA_SLAB_FREE || x->slab == MMA_SLAB_INSIDE ||
 		     x->slab == MMA_SLAB_NOT_SLAB ||
 		     (x->slab == MMA_SLAB_ALLOC &&
@@ -218,7 +218,8 @@ rules_mm(struct mma_model *m)
 		 * init_mm and efi_mm are static: mm_users is initialised to 2
 		 * and never used as a user count, and init_mm's mm_count is
 		 * raised by every CPU's boot-time mmgrab() (sched_init(),
-		 * cpu_init()) with no task to show for it.
+		 * cpu_init()) with no task to show for it.  x86's poking_mm
+		 * (text_poke()) has mm_users 1 and no task by design.
 		 */
 		if (x->is_static)
 			continue;
