@@ -71,7 +71,7 @@ demo:
 dumps:
 	testdumps/dumps.sh make
 
-$(BUILD)/mmaudit.so: $(GLUE_SRCS) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH) | $(BUILD)
+$(BUILD)/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH) | $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -shared -fPIC -rdynamic \
 	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
 	    -o $@ $(GLUE_SRCS) $(CORE_SRCS)

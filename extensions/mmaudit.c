@@ -467,7 +467,7 @@ static char *help_mmcpu[] = {
 	"                 kernels with cpu_tlbstate.state); \"switching\" for",
 	"                 LOADED_MM_SWITCHING",
 	"      LAZY       cpu_tlbstate.is_lazy (cpu_tlbstate_shared.is_lazy",
-	"                 since v5.13; state == TLBSTATE_LAZY before v4.19)",
+	"                 since v5.13; state == TLBSTATE_LAZY on old kernels)",
 	"      BIT        the CPU's bit in mm_cpumask(LOADED_MM): set, CLEAR",
 	"                 (the CPU misses TLB-flush IPIs), or clear(init_mm):",
 	"                 x86 never tracks init_mm in mm_cpumask",

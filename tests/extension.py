@@ -133,7 +133,14 @@ def check_dump(s, d):
         cmds = ["struct mm_struct.mm_users,mm_count %s" % m["mm"] for m in mms if m.get("static") is None]
         pids = [p["pid"] for p in procs if p["role"] != "zombie"]
         cmds += ["task -R mm,active_mm %d" % p for p in pids]
+        cmds += ["kmem -S mm_struct"]
         out = run_crash(d, cmds)
+        # crash's own slab knowledge: allocated objects print as "[addr]"
+        alloc = {int(a, 16) for a in re.findall(r"^\s*\[([0-9a-f]{16})\]\s*$", out, re.M)}
+        listed = [m for m in mms if m.get("static") is None]
+        bad = [m["mm"] for m in listed if (m.get("slab") == "alloc") != (h(m["mm"]) in alloc)]
+        s.check(alloc and not bad, "%s: every listed mm is an allocated mm_struct object per crash's `kmem -S` (%d objects)"
+                % (d.id, len(alloc)), bad)
         vals = re.findall(r"mm_users = \{\s*counter = (-?\d+)\s*\},?\s*mm_count = \{\s*counter = (-?\d+)", out)
         want = [(m["mm_users"], m["mm_count"]) for m in mms if m.get("static") is None]
         s.eq([(int(a), int(b)) for a, b in vals], want, "%s: mm_users/mm_count of every mm equal crash's `struct`" % d.id)

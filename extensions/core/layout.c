@@ -324,8 +324,8 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 
 	/*
 	 * x86 cpu_tlbstate.  loaded_mm and is_lazy replaced active_mm/state
-	 * (TLBSTATE_OK 1 / TLBSTATE_LAZY 2) in v4.13-v4.19; is_lazy moved to
-	 * cpu_tlbstate_shared in Linux kernel commit 2f4305b19fe6
+	 * (TLBSTATE_OK 1 / TLBSTATE_LAZY 2) during the v4.x series; is_lazy
+	 * moved to cpu_tlbstate_shared in Linux kernel commit 2f4305b19fe6
 	 * ("x86/mm/tlb: Privatize cpu_tlbstate") (in v5.13).
 	 */
 	l->tlb_kind = MMA_TLB_NONE;

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """drgn_walk.py VMLINUX VMCORE - the drgn equivalent of the mmaudit benchmark.
 
-Reads every task's mm and active_mm (drgn's for_each_task: the task list)
-and every distinct mm's mm_users and mm_count, and prints one JSON line:
+Reads every task's mm and active_mm (drgn's for_each_task: the task list,
+plus each possible CPU's idle task, which the list does not hold; mmaudit
+counts them too) and every distinct mm's mm_users and mm_count, and prints one JSON line:
 counts plus timings in seconds:
   import   python start -> drgn imported (measured from interpreter start)
   setup    Program(), set_core_dump(), load_debug_info()
@@ -19,6 +20,8 @@ import time
 T_START = time.monotonic()
 os.environ.setdefault("DRGN_USE_LIBKDUMPFILE_FOR_ELF", "1")
 import drgn  # noqa: E402
+from drgn.helpers.linux.cpumask import for_each_possible_cpu  # noqa: E402
+from drgn.helpers.linux.percpu import per_cpu  # noqa: E402
 from drgn.helpers.linux.pid import for_each_task  # noqa: E402
 
 
@@ -34,7 +37,14 @@ def main():
     ntasks = 0
     mms = set()
     pairs = []
-    for t in for_each_task(prog):
+
+    def tasks():
+        yield from for_each_task(prog)
+        rq = prog["runqueues"]
+        for cpu in for_each_possible_cpu(prog):
+            yield per_cpu(rq, cpu).idle
+
+    for t in tasks():
         mm = t.mm.value_()
         amm = t.active_mm.value_()
         pairs.append((t.pid.value_(), mm, amm))

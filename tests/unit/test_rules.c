@@ -217,6 +217,44 @@ old_ok_vs_lazy(void)
 	fk_free(&s.f);
 }
 
+/* x86 text_poke(): CPU 3 on poking_mm, an mm no task uses, users 1 */
+static void
+poking_mm(void)
+{
+	struct sk_cfg c;
+	struct synth s;
+	struct scene x;
+	struct mma_layout l;
+	struct mma_model m;
+	uint64_t pm, sym = 0xffffffff82400000ULL;
+
+	sk_default_cfg(&c);
+	sk_init(&s, &c);
+	sk_scene(&s, &x);
+	pm = sk_mm(&s, 1, 1, "3");
+	fk_region(&s.f, sym, 8);
+	fk_u64(&s.f, sym, pm);
+	fk_sym(&s.f, "poking_mm", sym);
+	sk_cpu(&s, 3, x.idle[3], x.idle[3], pm, 0);
+	sk_build(&s, &l, &m);
+	check(m.nsev[MMA_SEV_BUG] == 0 && m.nsev[MMA_SEV_SUSPICIOUS] == 0 &&
+	      m.mms[mma_model_find_mm(&m, pm)].is_static == 3,
+	      "poking_mm loaded on a CPU is not an orphan", "%d bug %d susp",
+	      m.nsev[MMA_SEV_BUG], m.nsev[MMA_SEV_SUSPICIOUS]);
+	mma_model_free(&m);
+	fk_free(&s.f);
+	/* the same mm without the poking_mm symbol: users-no-task */
+	sk_init(&s, &c);
+	sk_scene(&s, &x);
+	pm = sk_mm(&s, 1, 1, "3");
+	sk_cpu(&s, 3, x.idle[3], x.idle[3], pm, 0);
+	sk_build(&s, &l, &m);
+	CHECK_EQ_INT("unknown task-less mm on a CPU is suspicious",
+		     count_rule(&m, "users-no-task"), 1);
+	mma_model_free(&m);
+	fk_free(&s.f);
+}
+
 int
 main(void)
 {
@@ -229,5 +267,6 @@ main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		rule_case(&cases[i]);
 	old_ok_vs_lazy();
+	poking_mm();
 	return t_done();
 }
