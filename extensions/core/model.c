@@ -688,6 +688,7 @@ walk_task_list(struct mma_model *m, int max)
 
 	if (!l->init_task || l->t_tasks < 0)
 		return;
+	task = l->init_task;	/* the task whose tasks.next is read next */
 	mma_hash_init(&seen);
 	head = l->init_task + (uint64_t)l->t_tasks;
 	m->list_state = 0;
@@ -702,10 +703,11 @@ walk_task_list(struct mma_model *m, int max)
 	while (next != head) {
 		if (!mma_kvaddr_ok(m->t, next, 8)) {
 			m->list_state = 3;
-			mma_add_finding(m, "tasklist-broken", MMA_SEV_BUG, 0, 0,
-					-1, -1, "init_task.tasks walk: bad "
-					"next pointer %llx after %d tasks",
-					(unsigned long long)next, n);
+			mma_add_finding(m, "tasklist-broken", MMA_SEV_BUG, task,
+					0, -1, -1, "init_task.tasks walk: bad "
+					"next pointer %llx in task %llx after "
+					"%d tasks", (unsigned long long)next,
+					(unsigned long long)task, n);
 			break;
 		}
 		if (mma_hash_get(&seen, next) >= 0) {

@@ -148,6 +148,51 @@ mma_add_finding(struct mma_model *m, const char *rule, int sev, uint64_t task,
 
 #define A(x) ((unsigned long long)(x))
 
+/*
+ * One bad-mm-pointer finding per referencing task (and per CPU whose
+ * loaded_mm it is), so that every holder of the bad pointer is named.
+ */
+static void
+bad_mm_finding(struct mma_model *m, const struct mma_mm *x, const char *how)
+{
+	int i, named = 0;
+
+	for (i = 0; i < m->ntasks; i++) {
+		const struct mma_task *t = &m->tasks[i];
+		const char *as;
+
+		if (t->mm == x->addr && t->active_mm == x->addr)
+			as = "mm and active_mm";
+		else if (t->mm == x->addr)
+			as = "mm";
+		else if (t->active_mm == x->addr)
+			as = "active_mm";
+		else
+			continue;
+		mma_add_finding(m, "bad-mm-pointer", -1, t->addr, x->addr,
+				t->oncpu, t->pid, "task %llx (pid %d, %s): %s "
+				"%llx %s%s%s", A(t->addr), t->pid, t->comm, as,
+				A(x->addr), how, x->slab_cache[0] ? ": " : "",
+				x->slab_cache);
+		named++;
+	}
+	for (i = 0; i < m->ncpus; i++) {
+		const struct mma_cpu *c = &m->cpus[i];
+
+		if (!c->readok || c->loaded_mm != x->addr)
+			continue;
+		mma_add_finding(m, "bad-mm-pointer", -1, 0, x->addr, c->cpu, -1,
+				"cpu %d: loaded_mm %llx %s%s%s", c->cpu,
+				A(x->addr), how, x->slab_cache[0] ? ": " : "",
+				x->slab_cache);
+		named++;
+	}
+	if (!named)
+		mma_add_finding(m, "bad-mm-pointer", -1, 0, x->addr, -1, -1,
+				"mm %llx %s%s%s", A(x->addr), how,
+				x->slab_cache[0] ? ": " : "", x->slab_cache);
+}
+
 static void
 rules_mm(struct mma_model *m)
 {
@@ -171,14 +216,7 @@ rules_mm(struct mma_model *m)
 			      x->slab == MMA_SLAB_NOT_SLAB ? "is not a slab object "
 							     "nor a static mm" :
 			      "is an object of another slab cache";
-			mma_add_finding(m, "bad-mm-pointer", -1, 0, x->addr, -1,
-					-1, "mm %llx (referenced as%s%s%s) %s%s%s",
-					A(x->addr),
-					x->refs & MMA_REF_MM ? " mm" : "",
-					x->refs & MMA_REF_ACTIVE ? " active_mm" : "",
-					x->refs & MMA_REF_LOADED ? " loaded_mm" : "",
-					how, x->slab_cache[0] ? ": " : "",
-					x->slab_cache);
+			bad_mm_finding(m, x, how);
 			/* its counters and mask are not worth checking */
 			continue;
 		}

@@ -140,9 +140,11 @@ static const struct rcase cases[] = {
 	{ "init-mm-user", m_init_mm, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
 	{ "leaked-lazy-ref", m_leaked, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
 	{ "count-below-explained", m_below, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
-	{ "bad-mm-pointer", m_free, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
-	{ "bad-mm-pointer", m_other_cache, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
-	{ "bad-mm-pointer", m_not_slab, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
+	/* one finding per task holding the bad pointer: B is the mm of the
+	 * three CLONE_VM tasks mmw-A/B/C, C that of io_uring-sq and mmw-owner */
+	{ "bad-mm-pointer", m_free, MMA_TLB_LAZY, MMA_SEV_BUG, 3 },
+	{ "bad-mm-pointer", m_other_cache, MMA_TLB_LAZY, MMA_SEV_BUG, 3 },
+	{ "bad-mm-pointer", m_not_slab, MMA_TLB_LAZY, MMA_SEV_BUG, 2 },
 	{ "loaded-mm-bit-clear", m_bit_clear, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
 	{ "loaded-mm-bit-clear", m_bit_clear, MMA_TLB_SHARED, MMA_SEV_BUG, 1 },
 	{ "loaded-mm-bit-clear", m_bit_clear, MMA_TLB_OLD, MMA_SEV_BUG, 1 },
