@@ -262,6 +262,69 @@ parse_addr(const char *s, uint64_t *v)
 	return -1;
 }
 
+/*
+ * The options the views share: -j, -v, -b, -p pid, -m mm, -c cpu.
+ * Returns 1 when c was one of them (argerrs counted on a bad value).
+ */
+static int
+view_option(int c, unsigned *flags, struct mma_filter *f)
+{
+	uint64_t v = 0;
+
+	switch (c) {
+	case 'j': *flags |= MMA_F_JSON; return 1;
+	case 'v': *flags |= MMA_F_VERBOSE; return 1;
+	case 'b': *flags |= MMA_F_BORROWED; return 1;
+	case 'p':
+		if (parse_u64(optarg, &v, 10))
+			argerrs++;
+		f->pid = (int)v;
+		return 1;
+	case 'm':
+		if (parse_addr(optarg, &f->mm))
+			argerrs++;
+		return 1;
+	case 'c':
+		if (parse_u64(optarg, &v, 10))
+			argerrs++;
+		f->cpu = (int)v;
+		return 1;
+	}
+	return 0;
+}
+
+/* an optional decimal argument after the options (a pid or a cpu) */
+static void
+view_number_arg(int *out)
+{
+	uint64_t v = 0;
+
+	if (!args[optind])
+		return;
+	if (parse_u64(args[optind], &v, 10))
+		argerrs++;
+	*out = (int)v;
+	optind++;
+}
+
+typedef void (*view_render_fn)(const struct mma_model *,
+			       const struct mma_filter *, unsigned, FILE *);
+
+/* the views' common tail: usage on bad arguments, build, render, free */
+static void
+run_view(const char *cmd, unsigned flags, const struct mma_filter *f,
+	 int walk, uint64_t extra_mm, view_render_fn render)
+{
+	struct mma_model m;
+
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (build_model(cmd, flags, &m, walk, extra_mm))
+		return;
+	render(&m, f, flags, fp);
+	mma_model_free(&m);
+}
+
 /* ------------------------------------------------------------------ */
 /* mmtask                                                              */
 /* ------------------------------------------------------------------ */
@@ -269,47 +332,16 @@ parse_addr(const char *s, uint64_t *v)
 static void
 cmd_mmtask(void)
 {
-	struct mma_model m;
 	struct mma_filter f;
 	unsigned flags = 0;
-	uint64_t v = 0;
 	int c;
 
 	mma_filter_init(&f);
-	while ((c = getopt(argcnt, args, "jbvp:m:c:")) != EOF) {
-		switch (c) {
-		case 'j': flags |= MMA_F_JSON; break;
-		case 'b': flags |= MMA_F_BORROWED; break;
-		case 'v': flags |= MMA_F_VERBOSE; break;
-		case 'p':
-			if (parse_u64(optarg, &v, 10))
-				argerrs++;
-			f.pid = (int)v;
-			break;
-		case 'm':
-			if (parse_addr(optarg, &f.mm))
-				argerrs++;
-			break;
-		case 'c':
-			if (parse_u64(optarg, &v, 10))
-				argerrs++;
-			f.cpu = (int)v;
-			break;
-		default: argerrs++; break;
-		}
-	}
-	if (args[optind]) {
-		if (parse_u64(args[optind], &v, 10))
+	while ((c = getopt(argcnt, args, "jbvp:m:c:")) != EOF)
+		if (!view_option(c, &flags, &f))
 			argerrs++;
-		f.pid = (int)v;
-		optind++;
-	}
-	if (argerrs || args[optind])
-		cmd_usage(pc->curcmd, SYNOPSIS);
-	if (build_model("mmtask", flags, &m, 0, 0))
-		return;
-	mma_render_tasks(&m, &f, flags, fp);
-	mma_model_free(&m);
+	view_number_arg(&f.pid);
+	run_view("mmtask", flags, &f, 0, 0, mma_render_tasks);
 }
 
 static char *help_mmtask[] = {
@@ -355,36 +387,20 @@ static char *help_mmtask[] = {
 static void
 cmd_mmlist(void)
 {
-	struct mma_model m;
 	struct mma_filter f;
 	unsigned flags = 0;
-	uint64_t v = 0;
 	int c;
 
 	mma_filter_init(&f);
-	while ((c = getopt(argcnt, args, "jvp:")) != EOF) {
-		switch (c) {
-		case 'j': flags |= MMA_F_JSON; break;
-		case 'v': flags |= MMA_F_VERBOSE; break;
-		case 'p':
-			if (parse_u64(optarg, &v, 10))
-				argerrs++;
-			f.pid = (int)v;
-			break;
-		default: argerrs++; break;
-		}
-	}
+	while ((c = getopt(argcnt, args, "jvp:")) != EOF)
+		if (!view_option(c, &flags, &f))
+			argerrs++;
 	if (args[optind]) {
 		if (parse_addr(args[optind], &f.mm))
 			argerrs++;
 		optind++;
 	}
-	if (argerrs || args[optind])
-		cmd_usage(pc->curcmd, SYNOPSIS);
-	if (build_model("mmlist", flags, &m, 0, f.mm))
-		return;
-	mma_render_mms(&m, &f, flags, fp);
-	mma_model_free(&m);
+	run_view("mmlist", flags, &f, 0, f.mm, mma_render_mms);
 }
 
 static char *help_mmlist[] = {
@@ -428,31 +444,16 @@ static char *help_mmlist[] = {
 static void
 cmd_mmcpu(void)
 {
-	struct mma_model m;
 	struct mma_filter f;
 	unsigned flags = 0;
-	uint64_t v = 0;
 	int c;
 
 	mma_filter_init(&f);
-	while ((c = getopt(argcnt, args, "j")) != EOF) {
-		switch (c) {
-		case 'j': flags |= MMA_F_JSON; break;
-		default: argerrs++; break;
-		}
-	}
-	if (args[optind]) {
-		if (parse_u64(args[optind], &v, 10))
+	while ((c = getopt(argcnt, args, "j")) != EOF)
+		if (!view_option(c, &flags, &f))
 			argerrs++;
-		f.cpu = (int)v;
-		optind++;
-	}
-	if (argerrs || args[optind])
-		cmd_usage(pc->curcmd, SYNOPSIS);
-	if (build_model("mmcpu", flags, &m, 0, 0))
-		return;
-	mma_render_cpus(&m, &f, flags, fp);
-	mma_model_free(&m);
+	view_number_arg(&f.cpu);
+	run_view("mmcpu", flags, &f, 0, 0, mma_render_cpus);
 }
 
 static char *help_mmcpu[] = {
@@ -489,18 +490,14 @@ static char *help_mmcpu[] = {
 static void
 cmd_mmcheck(void)
 {
-	struct mma_model m;
 	struct mma_filter f;
 	unsigned flags = 0;
-	uint64_t v = 0;
 	int c, walk = 1;
 	const struct mma_rule *r;
 
 	mma_filter_init(&f);
 	while ((c = getopt(argcnt, args, "jvLs:r:p:m:c:")) != EOF) {
 		switch (c) {
-		case 'j': flags |= MMA_F_JSON; break;
-		case 'v': flags |= MMA_F_VERBOSE; break;
 		case 'L': walk = 0; break;
 		case 's':
 			if (!strcmp(optarg, "bug"))
@@ -523,29 +520,13 @@ cmd_mmcheck(void)
 			}
 			f.rule = optarg;
 			break;
-		case 'p':
-			if (parse_u64(optarg, &v, 10))
-				argerrs++;
-			f.pid = (int)v;
-			break;
-		case 'm':
-			if (parse_addr(optarg, &f.mm))
+		default:
+			if (!view_option(c, &flags, &f))
 				argerrs++;
 			break;
-		case 'c':
-			if (parse_u64(optarg, &v, 10))
-				argerrs++;
-			f.cpu = (int)v;
-			break;
-		default: argerrs++; break;
 		}
 	}
-	if (argerrs || args[optind])
-		cmd_usage(pc->curcmd, SYNOPSIS);
-	if (build_model("mmcheck", flags, &m, walk, 0))
-		return;
-	mma_render_findings(&m, &f, flags, fp);
-	mma_model_free(&m);
+	run_view("mmcheck", flags, &f, walk, 0, mma_render_findings);
 }
 
 static char *help_mmcheck[] = {
