@@ -233,17 +233,23 @@ make_dump() {   # tag mode [variant]
     host=$(printf '{"tag":"%s","abi":"%s","package_version":"%s","qemu_smp":"%s","memory":"%s","append":"%s","qemu":"%s"}' \
         "$tag" "$abi" "$(cat "$kdir/$tag/version")" "$smp" "$mem" "$append" \
         "$(qemu-system-x86_64 --version | head -n1)")
-    local rc=0
-    python3 "$here/qmp.py" --mode "$mode" --qmp "$sockdir/qmp" --serial "$d/$mode.serial.log" \
-        --elf "$d/$mode.elf" --kdump "$d/$mode.kdump" --manifest "$d/$mode.manifest.json" \
-        --host-json "$host" --timeout "$boot_to" --total-timeout "$run_to" -- \
-        qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
-        -nodefaults -no-user-config -display none \
-        -serial "file:$d/$mode.serial.log" -qmp "unix:$sockdir/qmp,server=on,wait=off" \
-        -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
-        -kernel "$kdir/$tag/vmlinuz" -initrd "$initrd" -append "$append" || rc=$?
-    rm -rf "$sockdir"
-    rm -f "$initrd"
+    # A TCG boot can fail by chance (seen once: an int3 oops while the 72-CPU
+    # trixie guest patched kernel text at boot): try up to three times.
+    local rc=1 attempt
+    for attempt in 1 2 3; do
+        rc=0
+        python3 "$here/qmp.py" --mode "$mode" --qmp "$sockdir/qmp" --serial "$d/$mode.serial.log" \
+            --elf "$d/$mode.elf" --kdump "$d/$mode.kdump" --manifest "$d/$mode.manifest.json" \
+            --host-json "$host" --timeout "$boot_to" --total-timeout "$run_to" -- \
+            qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
+            -nodefaults -no-user-config -display none \
+            -serial "file:$d/$mode.serial.log" -qmp "unix:$sockdir/qmp,server=on,wait=off" \
+            -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
+            -kernel "$kdir/$tag/vmlinuz" -initrd "$initrd" -append "$append" || rc=$?
+        [ "$rc" = 0 ] && break
+        [ "$attempt" -lt 3 ] && say "$tag $mode: attempt $attempt failed, booting again"
+        cp -f "$d/$mode.serial.log" "$d/$mode.serial.log.failed-$attempt" 2>/dev/null || true
+    done
     [ "$rc" = 0 ] || die "$tag $mode: QEMU run failed (serial log: $d/$mode.serial.log)"
     jq -e .processes "$d/$mode.manifest.json" > /dev/null || die "$tag $mode: bad manifest"
     echo "$key" > "$d/$mode.complete"

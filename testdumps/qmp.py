@@ -176,7 +176,11 @@ def main():
                 raise Fail(f"QEMU exited with status {proc.returncode} before the manifest")
             if time.monotonic() > deadline:
                 raise Fail(f"no manifest after {a.timeout:.0f} s")
-            manifest = extract_manifest(read_serial(a.serial))
+            serial = read_serial(a.serial)
+            manifest = extract_manifest(serial)
+            if manifest is None and "Kernel panic - not syncing" in serial:
+                # a guest that dies before pvpanic is loaded stays "running"
+                raise Fail("guest kernel panicked before writing the manifest")
             if manifest is None:
                 st = q.cmd("query-status")
                 if st["status"] not in ("running", "prelaunch"):

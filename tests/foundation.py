@@ -64,7 +64,19 @@ def main():
             continue
         ps = parse_ps(d.text("ps.txt"))
         idle = [r for r in ps if r["pid"] == 0]
-        s.eq(len(ps) - len(idle), man["tasks_total"], "%s: crash's task count minus idle tasks equals the guest's count" % d.id)
+        # User tasks must match exactly.  The kernel may start a worker thread
+        # between the guest's count and the dump (seen: kworker/1:1H right
+        # before a panic); such extras must be kworkers newer than every pid
+        # the guest counted, else the counts must be equal.
+        user = [r for r in ps if r["pid"] != 0 and not r["comm"].startswith("[")]
+        s.eq(len(user), man["user_tasks"], "%s: crash's user task count equals the guest's" % d.id)
+        extra = len(ps) - len(idle) - man["tasks_total"]
+        newest = max(t for p in man["processes"] for t in p["tids"])
+        late = [r["comm"] for r in ps if r["pid"] > newest and r["comm"].startswith("[kworker")]
+        s.check(extra == 0 or (0 < extra <= len(late)),
+                "%s: crash's task count minus idle tasks equals the guest's count%s"
+                % (d.id, " (+%d kworker started after the count: %s)" % (extra, ", ".join(late)) if extra else ""),
+                "crash %d - %d idle, guest %d" % (len(ps), len(idle), man["tasks_total"]))
         cpus = man["cpus"]
         # idle tasks are forked for every possible CPU at boot (idle_threads_init)
         s.eq(len(idle), cpus["nr_possible"], "%s: crash shows one idle task per possible CPU" % d.id)
