@@ -233,10 +233,11 @@ make_dump() {   # tag mode [variant]
     host=$(printf '{"tag":"%s","abi":"%s","package_version":"%s","qemu_smp":"%s","memory":"%s","append":"%s","qemu":"%s"}' \
         "$tag" "$abi" "$(cat "$kdir/$tag/version")" "$smp" "$mem" "$append" \
         "$(qemu-system-x86_64 --version | head -n1)")
-    # A TCG boot can fail by chance (seen once: an int3 oops while the 72-CPU
-    # trixie guest patched kernel text at boot): try up to three times.
+    # A TCG boot can fail by chance (seen: an int3 oops while the 72-CPU
+    # trixie guest patched kernel text at boot, under load): try up to five
+    # times; a failed boot is detected within seconds (qmp.py fails fast).
     local rc=1 attempt
-    for attempt in 1 2 3; do
+    for attempt in 1 2 3 4 5; do
         rc=0
         python3 "$here/qmp.py" --mode "$mode" --qmp "$sockdir/qmp" --serial "$d/$mode.serial.log" \
             --elf "$d/$mode.elf" --kdump "$d/$mode.kdump" --manifest "$d/$mode.manifest.json" \
@@ -247,7 +248,7 @@ make_dump() {   # tag mode [variant]
             -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
             -kernel "$kdir/$tag/vmlinuz" -initrd "$initrd" -append "$append" || rc=$?
         [ "$rc" = 0 ] && break
-        [ "$attempt" -lt 3 ] && say "$tag $mode: attempt $attempt failed, booting again"
+        [ "$attempt" -lt 5 ] && say "$tag $mode: attempt $attempt failed, booting again"
         cp -f "$d/$mode.serial.log" "$d/$mode.serial.log.failed-$attempt" 2>/dev/null || true
     done
     [ "$rc" = 0 ] || die "$tag $mode: QEMU run failed (serial log: $d/$mode.serial.log)"
