@@ -310,6 +310,30 @@ view_number_arg(int *out)
 typedef void (*view_render_fn)(const struct mma_model *,
 			       const struct mma_filter *, unsigned, FILE *);
 
+/*
+ * crash's output stream is unbuffered: rendering 20,000 task rows straight
+ * into it costs one write(2) per fprintf (measured: 465,750 writes, ~0.7 s,
+ * for `mmtask -j` on 20k tasks).  Render into memory, then write once.
+ */
+static void
+render_buffered(const struct mma_model *m, const struct mma_filter *f,
+		unsigned flags, view_render_fn render)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+
+	if (!mf) {
+		render(m, f, flags, fp);
+		return;
+	}
+	render(m, f, flags, mf);
+	fclose(mf);
+	fwrite(buf, 1, len, fp);
+	fflush(fp);
+	free(buf);
+}
+
 /* the views' common tail: usage on bad arguments, build, render, free */
 static void
 run_view(const char *cmd, unsigned flags, const struct mma_filter *f,
@@ -321,7 +345,7 @@ run_view(const char *cmd, unsigned flags, const struct mma_filter *f,
 		cmd_usage(pc->curcmd, SYNOPSIS);
 	if (build_model(cmd, flags, &m, walk, extra_mm))
 		return;
-	render(&m, f, flags, fp);
+	render_buffered(&m, f, flags, render);
 	mma_model_free(&m);
 }
 

@@ -239,7 +239,7 @@ def warm(paths):
 def machine(args):
     cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-").strip()
     mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
-    crashv = sh("%s --version 2>&1 | head -1" % shlex.quote(args.crash))
+    crashv = sh("%s --version 2>&1 | grep -m1 ." % shlex.quote(args.crash))
     gdbv = ""
     gv = os.path.join(os.path.dirname(args.crash), "gdb-version")
     if os.path.exists(gv):
@@ -248,7 +248,10 @@ def machine(args):
     return {
         "cpu": cpu, "cores": os.cpu_count(), "mem": mem,
         "kernel": platform.release(), "os": sh(". /etc/os-release; echo $PRETTY_NAME"),
-        "virt": sh("systemd-detect-virt 2>/dev/null || true") or "?",
+        "virt": ", ".join(x for x in (sh("systemd-detect-virt --vm 2>/dev/null || true"),
+                                      sh("systemd-detect-virt --container 2>/dev/null || true")) if x and x != "none") or "none",
+        "caches": sh("lscpu | awk -F: '/^L2 cache|^L3 cache|^Thread\\(s\\) per core/ "
+                     "{gsub(/^ +/, \"\", $2); printf \"%s%s: %s\", n++ ? \", \" : \"\", $1, $2}'"),
         "crash": crashv + (" (%s)" % gdbv if gdbv else ""), "drgn": drgnv,
         "python": sh("/usr/bin/python3 --version"), "gcc": sh("gcc --version | head -1"),
     }
@@ -550,9 +553,10 @@ def render(res):
         w("**Measured under load.** Other processes (other engineers' builds and test runs sharing "
           "this machine) kept on average %.2f – %.2f of the %s cores busy during the phases (column "
           "*others*). Wall times are therefore pessimistic — up to 2x and more when both cores are "
-          "taken — and CPU times are inflated too (up to ~2x seen for the same crash command between "
-          "quieter and busier moments). Read the numbers as upper bounds; the same command on a quiet "
-          "machine reproduces them, and *calib* tells how fast the machine was." % (
+          "taken — and CPU times are inflated too (in development runs on this machine the same crash "
+          "command's CPU time varied up to ~2x between quieter and busier moments). Read the numbers as "
+          "upper bounds; the same command on a quiet machine reproduces them, and *calib* tells how fast "
+          "the machine was." % (
               min(fc), fmax, mach["cores"]))
     else:
         w("The machine was quiet during the run (other processes used at most %.2f cores, column "
@@ -562,7 +566,8 @@ def render(res):
     w("")
     w("| | |")
     w("|---|---|")
-    for k, lab in (("cpu", "CPU"), ("cores", "cores (online)"), ("mem", "memory"), ("virt", "virtualization"),
+    for k, lab in (("cpu", "CPU"), ("cores", "cores (online)"), ("caches", "topology"), ("mem", "memory"),
+                   ("virt", "virtualization"),
                    ("kernel", "host kernel"), ("os", "OS"), ("crash", "crash"), ("drgn", "drgn"),
                    ("python", "python"), ("gcc", "gcc")):
         w("| %s | %s |" % (lab, mach.get(k)))
