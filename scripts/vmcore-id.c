@@ -981,6 +981,25 @@ static int safe_release(const char *r)
 	return 1;
 }
 
+/* the NT_GNU_BUILD_ID note among the notes in d, as lowercase hex */
+static int note_build_id(Elf_Data *d, char *hex, size_t hl)
+{
+	size_t off = 0, noff, doff, next;
+	GElf_Nhdr nh;
+	while ((next = gelf_getnote(d, off, &nh, &noff, &doff)) > off) {
+		off = next;
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
+		    nh.n_descsz > 0 && nh.n_descsz * 2 < hl) {
+			const uint8_t *b = (const uint8_t *)d->d_buf + doff;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				sprintf(hex + 2 * i, "%02x", b[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* build id of an ELF file as lowercase hex; 1 found, 0 none */
 static int elf_build_id(Elf *e, char *hex, size_t hl)
 {
@@ -994,20 +1013,8 @@ static int elf_build_id(Elf *e, char *hex, size_t hl)
 		Elf_Data *d = elf_getdata(scn, NULL);
 		if (!d || !d->d_buf)
 			continue;
-		size_t off = 0, noff, doff;
-		GElf_Nhdr nh;
-		size_t next;
-		while ((next = gelf_getnote(d, off, &nh, &noff, &doff)) > off) {
-			off = next;
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
-			    nh.n_descsz > 0 && nh.n_descsz * 2 < hl) {
-				const uint8_t *b = (const uint8_t *)d->d_buf + doff;
-				for (size_t i = 0; i < nh.n_descsz; i++)
-					sprintf(hex + 2 * i, "%02x", b[i]);
-				return 1;
-			}
-		}
+		if (note_build_id(d, hex, hl))
+			return 1;
 	}
 	size_t phnum = 0;
 	if (elf_getphdrnum(e, &phnum) != 0)
@@ -1020,19 +1027,8 @@ static int elf_build_id(Elf *e, char *hex, size_t hl)
 		Elf_Data *d = elf_getdata_rawchunk(e, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
 		if (!d || !d->d_buf)
 			continue;
-		size_t off = 0, noff, doff, next;
-		GElf_Nhdr nh;
-		while ((next = gelf_getnote(d, off, &nh, &noff, &doff)) > off) {
-			off = next;
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
-			    nh.n_descsz > 0 && nh.n_descsz * 2 < hl) {
-				const uint8_t *b = (const uint8_t *)d->d_buf + doff;
-				for (size_t i = 0; i < nh.n_descsz; i++)
-					sprintf(hex + 2 * i, "%02x", b[i]);
-				return 1;
-			}
-		}
+		if (note_build_id(d, hex, hl))
+			return 1;
 	}
 	return 0;
 }
