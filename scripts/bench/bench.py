@@ -14,7 +14,9 @@ and writes docs/benchmarks.md (or prints it). Every number is a median of
 with wall time and CPU time (user+sys of the measured process: less
 sensitive to other load on the machine). Each phase also records how many
 cores other processes kept busy meanwhile (/proc/stat minus our own CPU).
-Raw results go to WORKDIR/results.json; --render re-renders a results.json.
+Raw results go to WORKDIR/results.json; --render re-renders a results.json
+(also a partial one: results.json is saved after every phase). Hand-written
+notes below the KEEP_MARKER line of the existing output file are kept.
 This is a benchmark, not a test: it never fails on a number.
 """
 import argparse
@@ -39,6 +41,7 @@ CACHE = os.environ.get("MMAUDIT_CACHE", os.path.expanduser("~/.cache/mmaudit"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STAMP = os.path.join(HERE, "stamp.sh")
 PHASES = ("startup", "ext", "foreach", "drgn", "batch", "full")
+KEEP_MARKER = "<!-- scripts/bench.sh keeps everything below this line when it regenerates the file -->"
 
 
 # ---------------------------------------------------------------- helpers --
@@ -881,6 +884,15 @@ def main():
         if args.out == "-":
             sys.stdout.write(md + "\n")
         else:
+            # hand-written notes after the marker line survive regeneration
+            try:
+                old = open(args.out).read()
+            except OSError:
+                old = ""
+            k = old.find(KEEP_MARKER)
+            if k >= 0:
+                md = md.rstrip("\n") + "\n\n" + old[k:].rstrip("\n")
+                log("kept the notes below the marker in %s" % args.out)
             with open(args.out + ".tmp", "w") as f:
                 f.write(md + "\n")
             os.replace(args.out + ".tmp", args.out)
