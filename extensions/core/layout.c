@@ -354,10 +354,7 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 		l->tlb_lazy_size = 1;
 	if (l->poking_mm)
 		note(l, "poking_mm=%llx", (unsigned long long)l->poking_mm);
-	note(l, "tlb=%s", l->tlb_kind == MMA_TLB_SHARED ? "loaded_mm+shared.is_lazy" :
-	     l->tlb_kind == MMA_TLB_LAZY ? "loaded_mm+is_lazy" :
-	     l->tlb_kind == MMA_TLB_LOADED ? "loaded_mm" :
-	     l->tlb_kind == MMA_TLB_OLD ? "active_mm+state" : "none");
+	note(l, "tlb=%s", mma_tlb_kind_name(l->tlb_kind));
 }
 
 /**
@@ -397,6 +394,21 @@ mma_layout_resolve(const struct mma_target *t, struct mma_layout *l)
 	return l->ok ? 0 : -1;
 }
 
+/**
+ * mma_tlb_kind_name - name of an enum mma_tlb_kind (also the JSON value)
+ */
+const char *
+mma_tlb_kind_name(int kind)
+{
+	switch (kind) {
+	case MMA_TLB_OLD: return "active_mm+state";
+	case MMA_TLB_LOADED: return "loaded_mm";
+	case MMA_TLB_LAZY: return "loaded_mm+is_lazy";
+	case MMA_TLB_SHARED: return "loaded_mm+shared.is_lazy";
+	default: return "none";
+	}
+}
+
 static const char *
 mask_kind_name(int k)
 {
@@ -434,11 +446,8 @@ mma_layout_describe(const struct mma_layout *l, FILE *fp)
 	fprintf(fp, "  runqueues: %s (curr %ld idle %ld)  cpu_tlbstate: %s "
 		"(loaded_mm %ld is_lazy %ld shared.is_lazy %ld active_mm %ld "
 		"state %ld)\n", l->rq_sym ? l->rq_sym : "-", l->rq_curr,
-		l->rq_idle, l->tlb_kind == MMA_TLB_NONE ? "none" :
-		l->tlb_kind == MMA_TLB_OLD ? "active_mm/state" :
-		l->tlb_kind == MMA_TLB_LOADED ? "loaded_mm" :
-		l->tlb_kind == MMA_TLB_LAZY ? "loaded_mm/is_lazy" :
-		"loaded_mm/shared.is_lazy", l->tlb_loaded_mm, l->tlb_is_lazy,
+		l->rq_idle, mma_tlb_kind_name(l->tlb_kind), l->tlb_loaded_mm,
+		l->tlb_is_lazy,
 		l->tlb_shared_is_lazy, l->tlb_active_mm, l->tlb_state);
 	fprintf(fp, "      statics: init_mm %llx  efi_mm %llx  init_task %llx\n",
 		(unsigned long long)l->init_mm, (unsigned long long)l->efi_mm,

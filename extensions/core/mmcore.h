@@ -32,7 +32,13 @@
 /* target: how the core reads the kernel                               */
 /* ------------------------------------------------------------------ */
 
-/* Type classes reported by mma_target.member_type(). */
+/*
+ * Type classes reported by mma_target.member_type() and typedef_type().
+ * A target reports its debugger's RAW answer: a member declared with a
+ * typedef (atomic_t, cpumask_var_t, cpumask_t) is MMA_TC_TYPEDEF with the
+ * typedef's name, exactly as crash's MEMBER_TYPE()/MEMBER_TYPE_NAME()
+ * answer; the core resolves it (mma_member_class()).
+ */
 enum mma_tc {
 	MMA_TC_NONE = 0,	/* member does not exist */
 	MMA_TC_INT,
@@ -40,7 +46,14 @@ enum mma_tc {
 	MMA_TC_ARRAY,
 	MMA_TC_STRUCT,
 	MMA_TC_UNION,
-	MMA_TC_OTHER,
+	MMA_TC_OTHER,		/* a type code the target cannot name */
+	MMA_TC_TYPEDEF,		/* unresolved typedef: name says which */
+	MMA_TC_ENUM,
+	MMA_TC_BOOL,
+	MMA_TC_FUNC,
+	MMA_TC_FLOAT,
+	MMA_TC_VOID,
+	MMA_TC_COUNT
 };
 
 /* Slab classification of an address (optional target callback). */
@@ -60,9 +73,18 @@ struct mma_target {
 	long (*member_offset)(void *ctx, const char *type, const char *member);
 	/* size of member, -1 */
 	long (*member_size)(void *ctx, const char *type, const char *member);
-	/* enum mma_tc of a member; optional type name copied to name */
+	/* raw enum mma_tc of a member; its type name copied to name */
 	int (*member_type)(void *ctx, const char *type, const char *member,
 			   char *name, size_t namelen);
+	/*
+	 * optional: class of the typedef called name (MMA_TC_NONE if there
+	 * is no such typedef).  A target that resolves the whole chain at
+	 * once (crash: check_typedef()) returns the final class and leaves
+	 * target empty; one that resolves one step returns MMA_TC_TYPEDEF
+	 * with the next typedef's name in target.
+	 */
+	int (*typedef_type)(void *ctx, const char *name, char *target,
+			    size_t len);
 	/* sizeof(struct type), -1 */
 	long (*struct_size)(void *ctx, const char *type);
 	/* address of a symbol; 0 found, -1 not */
@@ -79,6 +101,11 @@ struct mma_target {
 	int ncpus;
 	/* 1 if the CPU was hidden/offline according to the target (optional) */
 	int (*cpu_hidden)(void *ctx, int cpu);
+	/* optional: size in bytes of the object at a symbol, -1 unknown */
+	long (*symbol_size)(void *ctx, const char *name);
+	/* optional: a kernel config option from the dump's ikconfig:
+	 * 1 y/m, 0 not set, -1 unknown (no ikconfig) */
+	int (*kconfig)(void *ctx, const char *name);
 };
 
 /* ------------------------------------------------------------------ */
@@ -102,8 +129,21 @@ enum mma_tlb_kind {
 	MMA_TLB_SHARED,		/* loaded_mm + cpu_tlbstate_shared.is_lazy */
 };
 
+const char *mma_tlb_kind_name(int kind);
+
+/* x86 cpu_tlbstate.state values of the old layout (arch/x86 tlbflush.h) */
 #define MMA_TLBSTATE_OK    1
 #define MMA_TLBSTATE_LAZY  2
+
+/*
+ * x86 cpu_tlbstate.loaded_mm while switch_mm_irqs_off() is between two
+ * mms: (struct mm_struct *)1, Linux kernel commit 3d28ebceaffa ("x86/mm:
+ * Rework lazy TLB to track the actual loaded mm") (in v4.13).
+ */
+#define MMA_LOADED_MM_SWITCHING 1ULL
+
+/* task_struct.flags bits (include/linux/sched.h, stable since 2.6) */
+#define MMA_PF_EXITING 0x00000004u
 
 struct mma_layout {
 	int ok;			/* enough to run the task/mm views */
@@ -146,9 +186,46 @@ struct mma_layout {
 	long tlb_loaded_mm, tlb_is_lazy, tlb_active_mm, tlb_state;
 	long tlb_shared_is_lazy;
 	long tlb_lazy_size;
+	const char *tlb_sym, *tlb_shared_sym;	/* per-CPU names found */
+	long t_on_cpu;			/* task_struct.on_cpu (SMP) */
+	long rq_prev_mm;		/* rq.prev_mm */
+	/*
+	 * 1 when a lazy-TLB borrower holds an mm_count reference, 0 with
+	 * CONFIG_MMU_LAZY_TLB_SHOOTDOWN (ppc64 6.2+), -1 unknown (assume 1)
+	 */
+	int lazy_refcounted;
+	const char *lazy_how;		/* how that was decided */
 };
 
 int mma_layout_resolve(const struct mma_target *t, struct mma_layout *l);
+/*
+ * class of a member with typedefs resolved (bounded chain): MMA_TC_NONE
+ * if it does not exist, MMA_TC_TYPEDEF if the target could not resolve
+ * it.  raw (optional) gets the target's raw answer, name its type name.
+ */
+int mma_member_class(const struct mma_target *t, const char *s,
+		     const char *m, int *raw, char *name, size_t len);
+
+/* record.c: names of enum mma_tc ("PTR"), and back (-1 if unknown) */
+const char *mma_tc_name(int tc);
+int mma_tc_parse(const char *s);
+
+/*
+ * A recording target: wraps any target, forwards every call and writes
+ * each type/symbol query with its answer, once, to fp (the fixture
+ * format of tests/unit/fixtures, docs/design.md "Recorded fakes").
+ * Memory reads are forwarded, never recorded.
+ */
+struct mma_recorder {
+	struct mma_target t;		/* hand this one to the core */
+	const struct mma_target *in;	/* the wrapped target */
+	FILE *fp;
+	char **seen;			/* lines written (dedup) */
+	size_t nseen, cap;
+};
+void mma_record_init(struct mma_recorder *r, const struct mma_target *in,
+		     FILE *fp);
+void mma_record_free(struct mma_recorder *r);
 void mma_layout_describe(const struct mma_layout *l, FILE *fp);
 
 /* ------------------------------------------------------------------ */
@@ -185,6 +262,34 @@ const char *mma_rel_name(int rel);
 
 #define MMA_PF_KTHREAD 0x00200000u
 
+/* the kernel's own, statically allocated or never refcounted mms */
+enum mma_static {
+	MMA_STATIC_NONE = 0,
+	MMA_STATIC_INIT_MM,	/* init_mm */
+	MMA_STATIC_EFI_MM,	/* efi_mm (EFI runtime services) */
+	MMA_STATIC_POKING_MM,	/* x86 text_poke() mm (slab, no task) */
+};
+const char *mma_static_name(int kind);
+
+/* why an mm pointer could not be used */
+enum mma_bad {
+	MMA_BAD_NONE = 0,
+	MMA_BAD_ADDR,		/* not an aligned kernel address */
+	MMA_BAD_READ,		/* mapped but unreadable */
+	MMA_BAD_MISSING,	/* page not in the dump (filtered): unknown */
+};
+
+/* state of the init_task.tasks walk */
+enum mma_list {
+	MMA_LIST_NOT_WALKED = -1,
+	MMA_LIST_OK = 0,
+	MMA_LIST_LOOP,
+	MMA_LIST_TRUNCATED,
+	MMA_LIST_BROKEN,
+	MMA_LIST_INCOMPLETE,	/* a page of the list is not in the dump */
+};
+const char *mma_list_state_name(int state);
+
 /* where a task came from */
 #define MMA_SRC_TARGET 0x1	/* handed in by the adapter */
 #define MMA_SRC_IDLE   0x2	/* a CPU's runqueue idle task */
@@ -198,6 +303,9 @@ struct mma_task {
 	uint32_t flags, exit_state;
 	uint64_t tasks_next;	/* tasks.next, from the same read */
 	int cpu;		/* task's cpu field, -1 unknown */
+	int on_cpu;		/* task_struct.on_cpu: 1, 0, -1 unknown */
+	int unref;		/* active_mm held without a reference (the
+				   idle task of an offline CPU) */
 	int oncpu;		/* CPU where it is rq->curr, -1 */
 	int idle_of;		/* CPU whose rq->idle it is, -1 */
 	unsigned src;
@@ -213,17 +321,23 @@ struct mma_mm {
 	int32_t users, count;
 	uint64_t owner;		/* mm->owner (CONFIG_MEMCG), 0 if none */
 	int owner_pid;		/* pid of owner or of a leader using it, -1 */
-	int is_static;		/* kernel's own: 1 init_mm, 2 efi_mm, 3 poking_mm */
+	int is_static;		/* enum mma_static */
 	int slab;		/* enum mma_slab */
 	char slab_cache[32];
-	int bad;		/* pointer rejected (range/alignment/read) */
+	int bad;		/* enum mma_bad */
 	unsigned refs;		/* MMA_REF_* */
 	int ntasks;		/* non-kthread tasks with task->mm == this */
 	int nkthread;		/* PF_KTHREAD tasks with task->mm == this */
 	int nlazy;		/* tasks with mm NULL and active_mm == this */
 	int nlazy_oncpu;
+	int nlazy_unref;	/* borrowers holding no reference (offline
+				   idle tasks; every borrower on kernels with
+				   CONFIG_MMU_LAZY_TLB_SHOOTDOWN) */
+	int nprev;		/* rq->prev_mm of a CPU mid context switch */
+	int nexiting;		/* PF_EXITING tasks of its owner or borrowing it */
 	int nloaded;		/* CPUs with loaded_mm == this */
 	int explained;		/* explained minimum of mm_count */
+	int explained_max;	/* + references that may or may not exist */
 	int slack;		/* count - explained */
 	int users_slack;	/* users - ntasks - nkthread(…) */
 	int *tgids;
@@ -251,6 +365,7 @@ struct mma_cpu {
 	int is_lazy;		/* 1, 0, -1 unknown */
 	int tlbstate;		/* old kernels: 1 OK, 2 LAZY; else 0 */
 	int bit;		/* bit of this CPU in mm_cpumask(loaded_mm): 1/0/-1 */
+	uint64_t prev_mm;	/* rq->prev_mm: mm dropped by finish_task_switch() */
 };
 
 enum mma_sev { MMA_SEV_INFO = 0, MMA_SEV_SUSPICIOUS, MMA_SEV_BUG };
@@ -293,7 +408,8 @@ struct mma_model {
 	int read_errors;
 	int list_walked;	/* tasks seen walking init_task.tasks */
 	int list_added;		/* tasks added by that walk */
-	int list_state;		/* 0 ok, 1 loop, 2 truncated, 3 broken, -1 not walked */
+	int list_state;		/* enum mma_list */
+	int missing;		/* objects in pages not in the dump (filtered) */
 	double t_start;		/* mma_model_init time (ms, monotonic) */
 	double build_ms;	/* init .. end of build */
 	/* phases (ms): adapter's tasks, CPUs, list walk, mms, rules */
@@ -309,7 +425,7 @@ struct mma_build_opts {
 /* model.c */
 void mma_model_init(struct mma_model *m, const struct mma_target *t,
 		    const struct mma_layout *l);
-/* add a task address handed in by the adapter; cpu_hint may be -1 */
+/* add a task address handed in by the adapter (src: MMA_SRC_*) */
 int mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src);
 /* also show this mm even if no task or CPU reaches it (before build) */
 int mma_model_add_mm(struct mma_model *m, uint64_t addr);

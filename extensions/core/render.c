@@ -79,9 +79,7 @@ json_summary(const struct mma_model *m, FILE *fp)
 		m->online ? m->nonline : -1, m->nsev[MMA_SEV_BUG],
 		m->nsev[MMA_SEV_SUSPICIOUS], m->nsev[MMA_SEV_INFO],
 		m->bad_tasks, m->read_errors, m->list_walked, m->list_added,
-		m->list_state < 0 ? "not-walked" : m->list_state == 0 ? "ok" :
-		m->list_state == 1 ? "loop" : m->list_state == 2 ?
-		"truncated" : "broken", m->build_ms, m->ms_tasks, m->ms_cpus,
+		mma_list_state_name(m->list_state), m->build_ms, m->ms_tasks, m->ms_cpus,
 		m->ms_walk, m->ms_mms, m->ms_rules);
 }
 
@@ -261,10 +259,12 @@ mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
 				continue;
 			fprintf(fp, "%s\n{", n++ ? "," : "");
 			jaddr(fp, "mm", x->addr);
-			fprintf(fp, ",\"static\":%s,\"valid\":%s,\"readok\":%s,",
-				x->is_static == 1 ? "\"init_mm\"" :
-				x->is_static == 2 ? "\"efi_mm\"" :
-				x->is_static == 3 ? "\"poking_mm\"" : "null",
+			if (x->is_static)
+				fprintf(fp, ",\"static\":\"%s\"",
+					mma_static_name(x->is_static));
+			else
+				fprintf(fp, ",\"static\":null");
+			fprintf(fp, ",\"valid\":%s,\"readok\":%s,",
 				x->bad ? "false" : "true",
 				x->readok ? "true" : "false");
 			jaddr(fp, "owner", x->owner);
@@ -304,14 +304,16 @@ mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
 			continue;
 		n++;
 		if (x->is_static)
-			snprintf(own, sizeof(own), "%s", x->is_static == 1 ?
-				 "init_mm" : x->is_static == 2 ? "efi_mm" :
-				 "poking");
+			snprintf(own, sizeof(own), "%s",
+				 x->is_static == MMA_STATIC_POKING_MM ? "poking" :
+				 mma_static_name(x->is_static));
 		else
 			snprintf(own, sizeof(own), "%d", x->owner_pid);
 		if (x->bad) {
 			fprintf(fp, "%16llx  %7s  (%s)\n", A(x->addr), own,
-				x->bad == 1 ? "bad pointer" : "unreadable");
+				x->bad == MMA_BAD_ADDR ? "bad pointer" :
+				x->bad == MMA_BAD_MISSING ? "not in the dump" :
+				"unreadable");
 			continue;
 		}
 		tgid_list(x, tg, sizeof(tg));
@@ -340,11 +342,7 @@ mma_render_cpus(const struct mma_model *m, const struct mma_filter *f,
 	if (flags & MMA_F_JSON) {
 		mma_json_head(fp, "mmcpu");
 		fprintf(fp, ",\"status\":\"ok\",\"tlbstate\":\"%s\",\"cpus\":[",
-			l->tlb_kind == MMA_TLB_NONE ? "none" :
-			l->tlb_kind == MMA_TLB_OLD ? "active_mm+state" :
-			l->tlb_kind == MMA_TLB_LOADED ? "loaded_mm" :
-			l->tlb_kind == MMA_TLB_LAZY ? "loaded_mm+is_lazy" :
-			"loaded_mm+shared.is_lazy");
+			mma_tlb_kind_name(l->tlb_kind));
 		for (c = 0; c < m->ncpus; c++) {
 			const struct mma_cpu *cp = &m->cpus[c];
 			const struct mma_task *tk = cp->curr_idx >= 0 ?

@@ -8,8 +8,6 @@
 
 #include "mmcore.h"
 
-#define LOADED_MM_SWITCHING 1ULL
-
 const struct mma_rule mma_rules[] = {
 	{ "negative-count", MMA_SEV_BUG,
 	  "mm_users and mm_count are reference counts: the kernel frees or "
@@ -203,12 +201,12 @@ rules_mm(struct mma_model *m)
 		struct mma_mm *x = &m->mms[i];
 		const char *how;
 
-		if (x->bad || ((!x->is_static || x->is_static == 3) &&
+		if (x->bad || ((!x->is_static || x->is_static == MMA_STATIC_POKING_MM) &&
 		    (x->slab == MMA_SLAB_FREE || x->slab == MMA_SLAB_INSIDE ||
 		     x->slab == MMA_SLAB_NOT_SLAB ||
 		     (x->slab == MMA_SLAB_ALLOC &&
 		      strcmp(x->slab_cache, "mm_struct"))))) {
-			how = x->bad == 1 ? "is not an aligned kernel address" :
+			how = x->bad == MMA_BAD_ADDR ? "is not an aligned kernel address" :
 			      x->bad ? "cannot be read" :
 			      x->slab == MMA_SLAB_FREE ? "is a FREE slab object" :
 			      x->slab == MMA_SLAB_INSIDE ? "points inside a slab "
@@ -361,7 +359,7 @@ rules_cpus(struct mma_model *m)
 		 * only sets the bit "if (next != &init_mm)" since no TLB-flush
 		 * IPI is ever sent for init_mm.
 		 */
-		if (x->addr == l->init_mm || cp->loaded_mm == LOADED_MM_SWITCHING)
+		if (x->addr == l->init_mm || cp->loaded_mm == MMA_LOADED_MM_SWITCHING)
 			continue;
 		if (l->tlb_kind == MMA_TLB_OLD && cp->tlbstate ==
 		    MMA_TLBSTATE_LAZY)
