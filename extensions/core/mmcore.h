@@ -56,6 +56,14 @@ enum mma_tc {
 	MMA_TC_COUNT
 };
 
+/* Where a kernel address stands in the dump (optional target callback). */
+enum mma_addr {
+	MMA_ADDR_UNKNOWN = 0,
+	MMA_ADDR_PRESENT,	/* readable */
+	MMA_ADDR_EXCLUDED,	/* mapped, but its page is not in the dump */
+	MMA_ADDR_UNMAPPED,	/* no translation, or beyond memory */
+};
+
 /* Slab classification of an address (optional target callback). */
 enum mma_slab {
 	MMA_SLAB_UNKNOWN = 0,	/* could not tell */
@@ -101,6 +109,9 @@ struct mma_target {
 	int ncpus;
 	/* 1 if the CPU was hidden/offline according to the target (optional) */
 	int (*cpu_hidden)(void *ctx, int cpu);
+	/* optional: enum mma_addr state of a kernel address (is its page in
+	 * the dump?), asked after a read failed */
+	int (*addr_state)(void *ctx, uint64_t addr);
 	/* optional: size in bytes of the object at a symbol, -1 unknown */
 	long (*symbol_size)(void *ctx, const char *name);
 	/* optional: a kernel config option from the dump's ikconfig:
