@@ -22,14 +22,60 @@ msize(const struct mma_target *t, const char *s, const char *m)
 	return t->member_size ? t->member_size(t->ctx, s, m) : -1;
 }
 
+#define MMA_TYPEDEF_DEPTH 8
+
+/**
+ * mma_member_class - class of member m of s, typedefs resolved
+ * @raw:  the target's raw answer (optional)
+ * @name: the member's type name as the target gave it (optional)
+ *
+ * Targets answer raw: crash's MEMBER_TYPE() gives TYPE_CODE_TYPEDEF for
+ * every member declared with a typedef (atomic_t mm_users, cpumask_var_t
+ * cpu_vm_mask_var) and does not resolve it.  The chain is resolved here
+ * through typedef_type(), at most MMA_TYPEDEF_DEPTH steps (a target that
+ * keeps answering TYPEDEF, or a cycle, stops there).  Returns
+ * MMA_TC_TYPEDEF when the target cannot resolve it.
+ */
+int
+mma_member_class(const struct mma_target *t, const char *s, const char *m,
+		 int *raw, char *name, size_t len)
+{
+	char cur[128], next[128];
+	int tc, i;
+
+	if (name && len)
+		name[0] = '\0';
+	if (!t->member_type) {
+		tc = off(t, s, m) >= 0 ? MMA_TC_OTHER : MMA_TC_NONE;
+		if (raw)
+			*raw = tc;
+		return tc;
+	}
+	cur[0] = '\0';
+	tc = t->member_type(t->ctx, s, m, cur, sizeof(cur));
+	cur[sizeof(cur) - 1] = '\0';
+	if (raw)
+		*raw = tc;
+	if (name && len)
+		snprintf(name, len, "%s", cur);
+	for (i = 0; tc == MMA_TC_TYPEDEF && cur[0] && t->typedef_type &&
+	     i < MMA_TYPEDEF_DEPTH; i++) {
+		next[0] = '\0';
+		tc = t->typedef_type(t->ctx, cur, next, sizeof(next));
+		next[sizeof(next) - 1] = '\0';
+		if (tc == MMA_TC_NONE || tc < 0 || tc >= MMA_TC_COUNT) {
+			tc = MMA_TC_TYPEDEF;	/* the target does not know it */
+			break;
+		}
+		memcpy(cur, next, sizeof(cur));
+	}
+	return tc;
+}
+
 static int
 mtype(const struct mma_target *t, const char *s, const char *m)
 {
-	char name[64];
-
-	if (!t->member_type)
-		return off(t, s, m) >= 0 ? MMA_TC_OTHER : MMA_TC_NONE;
-	return t->member_type(t->ctx, s, m, name, sizeof(name));
+	return mma_member_class(t, s, m, NULL, NULL, 0);
 }
 
 static long
@@ -187,10 +233,41 @@ resolve_states(const struct mma_target *t, struct mma_layout *l)
 	l->nstates = i;
 }
 
+/*
+ * cpumask_var_t cpu_vm_mask_var (v3.0 .. v4.18): include/linux/cpumask.h
+ * makes it "typedef struct cpumask *cpumask_var_t" with
+ * CONFIG_CPUMASK_OFFSTACK and "typedef struct cpumask cpumask_var_t[1]"
+ * without.  The typedef decides (mma_member_class(): crash answers
+ * TYPEDEF "cpumask_var_t" for the member, PTR or ARRAY for the name).
+ * *by_size is set when the target could not resolve it and the size had
+ * to decide: 8 bytes is a pointer only when mm_struct.cpumask_allocation
+ * exists (it exists exactly with OFFSTACK: mm_init_cpumask() points the
+ * pointer at it), because a !OFFSTACK kernel with NR_CPUS=64 has an
+ * 8-byte array too; any other size (NR_CPUS/8) is the array.
+ */
+static int
+var_mask_kind(const struct mma_target *t, int *by_size)
+{
+	int tc = mtype(t, "mm_struct", "cpu_vm_mask_var");
+	long sz;
+
+	*by_size = 0;
+	if (tc == MMA_TC_PTR)
+		return MMA_MASK_VAR_PTR;
+	if (tc == MMA_TC_ARRAY)
+		return MMA_MASK_VAR_ARRAY;
+	*by_size = 1;
+	sz = msize(t, "mm_struct", "cpu_vm_mask_var");
+	if ((sz == 8 || sz <= 0) &&
+	    off(t, "mm_struct", "cpumask_allocation") >= 0)
+		return MMA_MASK_VAR_PTR;
+	return MMA_MASK_VAR_ARRAY;
+}
+
 static void
 resolve_mm(const struct mma_target *t, struct mma_layout *l)
 {
-	int tc;
+	int how = 0;
 
 	l->mm_size = ssize(t, "mm_struct");
 	l->mm_users = off(t, "mm_struct", "mm_users");
@@ -227,9 +304,7 @@ resolve_mm(const struct mma_target *t, struct mma_layout *l)
 	l->mask_off = -1;
 	if ((l->mask_off = off(t, "mm_struct", "cpu_vm_mask_var")) >= 0) {
 		l->mask_member = "cpu_vm_mask_var";
-		tc = mtype(t, "mm_struct", "cpu_vm_mask_var");
-		l->mask_kind = tc == MMA_TC_PTR ? MMA_MASK_VAR_PTR :
-			       MMA_MASK_VAR_ARRAY;
+		l->mask_kind = var_mask_kind(t, &how);
 	} else if ((l->mask_off = off(t, "mm_struct", "cpu_bitmap")) >= 0) {
 		l->mask_member = "cpu_bitmap";
 		l->mask_kind = MMA_MASK_CPU_BITMAP;
@@ -241,9 +316,11 @@ resolve_mm(const struct mma_target *t, struct mma_layout *l)
 		l->mask_kind = MMA_MASK_CPU_VM_MASK;
 	} else
 		l->mask_member = "(none)";
-	note(l, "mask=%s%s", l->mask_member,
-	     l->mask_kind == MMA_MASK_VAR_PTR ? "(ptr)" :
-	     l->mask_kind == MMA_MASK_VAR_ARRAY ? "(array)" : "");
+	note(l, "mask=%s%s%s", l->mask_member,
+	     l->mask_kind == MMA_MASK_VAR_PTR ? "(ptr" :
+	     l->mask_kind == MMA_MASK_VAR_ARRAY ? "(array" : "",
+	     l->mask_kind != MMA_MASK_VAR_PTR &&
+	     l->mask_kind != MMA_MASK_VAR_ARRAY ? "" : how ? ",by-size)" : ")");
 }
 
 static int

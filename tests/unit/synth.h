@@ -109,8 +109,9 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 			  MMA_TC_STRUCT);
 
 	/* mm_struct */
-	fk_member(f, "mm_struct", "mm_users", c->users_off, 4, MMA_TC_STRUCT);
-	fk_member(f, "mm_struct", "mm_count", c->count_off, 4, MMA_TC_STRUCT);
+	fk_member_td(f, "mm_struct", "mm_users", c->users_off, 4, "atomic_t");
+	fk_member_td(f, "mm_struct", "mm_count", c->count_off, 4, "atomic_t");
+	fk_typedef(f, "atomic_t", MMA_TC_STRUCT, NULL);
 	fk_member(f, "mm_struct", "owner", 0x80, 8, MMA_TC_PTR);
 	switch (c->mask_kind) {
 	case MMA_MASK_CPU_BITMAP:
@@ -127,22 +128,25 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 	case MMA_MASK_VAR_PTR:
 		s->mask_off = 0x308;	/* cpumask_allocation */
 		s->mm_size = 0x308 + c->nr_cpus_max / 8;
-		fk_member(f, "mm_struct", "cpu_vm_mask_var", 0x300, 8,
-			  MMA_TC_PTR);
+		fk_member_td(f, "mm_struct", "cpu_vm_mask_var", 0x300, 8,
+			     "cpumask_var_t");
+		fk_typedef(f, "cpumask_var_t", MMA_TC_PTR, NULL);
 		fk_member(f, "mm_struct", "cpumask_allocation", 0x308,
 			  c->nr_cpus_max / 8, MMA_TC_STRUCT);
 		break;
 	case MMA_MASK_VAR_ARRAY:
 		s->mask_off = 0x300;
 		s->mm_size = 0x300 + c->nr_cpus_max / 8;
-		fk_member(f, "mm_struct", "cpu_vm_mask_var", 0x300,
-			  c->nr_cpus_max / 8, MMA_TC_ARRAY);
+		fk_member_td(f, "mm_struct", "cpu_vm_mask_var", 0x300,
+			     c->nr_cpus_max / 8, "cpumask_var_t");
+		fk_typedef(f, "cpumask_var_t", MMA_TC_ARRAY, NULL);
 		break;
 	case MMA_MASK_CPU_VM_MASK:
 		s->mask_off = 0x300;
 		s->mm_size = 0x300 + c->nr_cpus_max / 8;
-		fk_member(f, "mm_struct", "cpu_vm_mask", 0x300,
-			  c->nr_cpus_max / 8, MMA_TC_STRUCT);
+		fk_member_td(f, "mm_struct", "cpu_vm_mask", 0x300,
+			     c->nr_cpus_max / 8, "cpumask_t");
+		fk_typedef(f, "cpumask_t", MMA_TC_STRUCT, NULL);
 		break;
 	}
 	fk_struct(f, "mm_struct", s->mm_size);
