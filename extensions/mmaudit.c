@@ -73,25 +73,15 @@ t_read(void *ctx, uint64_t addr, void *buf, size_t len)
 static long
 t_member_offset(void *ctx, const char *s, const char *m)
 {
-	long o;
-
 	(void)ctx;
-	o = MEMBER_OFFSET((char *)s, (char *)m);
-	if (o < 0)
-		o = ANON_MEMBER_OFFSET((char *)s, (char *)m);
-	return o < 0 ? -1 : o;
+	return mmg_member_offset(s, m);
 }
 
 static long
 t_member_size(void *ctx, const char *s, const char *m)
 {
-	long n;
-
 	(void)ctx;
-	n = MEMBER_SIZE((char *)s, (char *)m);
-	if (n < 0)
-		n = ANON_MEMBER_SIZE((char *)s, (char *)m);
-	return n < 0 ? -1 : n;
+	return mmg_member_size(s, m);
 }
 
 static int
@@ -144,15 +134,15 @@ static int
 t_percpu_addr(void *ctx, const char *sym, int cpu, uint64_t *addr)
 {
 	(void)ctx;
-	if (cpu < 0 || cpu >= NR_CPUS || cpu >= kt->cpus ||
-	    !symbol_exists((char *)sym))
-		return -1;
-	*addr = symbol_value((char *)sym);
-	if ((kt->flags & SMP) && (kt->flags & PER_CPU_OFF))
-		*addr += kt->__per_cpu_offset[cpu];
-	else if (cpu)
-		return -1;
-	return 0;
+	return mmg_percpu_addr(sym, cpu, addr);
+}
+
+/* is addr's page in the dump (after a failed read): enum mma_addr */
+static int
+t_addr_state(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	return mmg_addr_state(addr);
 }
 
 static int
@@ -178,6 +168,7 @@ target_init(void)
 	T.symbol = t_symbol;
 	T.percpu_addr = t_percpu_addr;
 	T.slab_classify = mmslab_classify;
+	T.addr_state = t_addr_state;
 	T.is_kvaddr = t_is_kvaddr;
 	T.ncpus = kt->cpus;
 }

@@ -12,6 +12,16 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* mmglue.c: crash services both glue files use */
+long mmg_member_offset(const char *s, const char *m);	/* -1: none */
+long mmg_member_size(const char *s, const char *m);	/* -1: none */
+int mmg_percpu_addr(const char *sym, int cpu, uint64_t *addr);
+int mmg_percpu_ptr(uint64_t base, int cpu, uint64_t *addr);
+int mmg_read(uint64_t addr, void *buf, long len);	/* 0 ok, -1 */
+uint64_t mmg_read_uint(uint64_t addr, long size, int *err);
+int mmg_enum(const char *name, long *v);		/* 0 ok, -1 */
+int mmg_addr_state(uint64_t addr);			/* enum mma_addr */
+
 /* mmslab.c: crash-backed slab classification of mm pointers (SLUB) */
 void mmslab_reset(void);	/* per command: forget per-CPU data */
 int mmslab_classify(void *ctx, uint64_t addr, char *cache, size_t len);
