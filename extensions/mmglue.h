@@ -27,6 +27,10 @@ void mmslab_reset(void);	/* per command: forget per-CPU data */
 int mmslab_classify(void *ctx, uint64_t addr, char *cache, size_t len);
 const char *mmslab_status(void);	/* why classification is off, or NULL */
 
+/* mmrecord.c: mmaudit -R file: record crash's answers (a unit fixture) */
+struct mma_target;
+void mmrecord_run(const char *path, const struct mma_target *t);
+
 #pragma GCC visibility pop
 
 #endif /* MMGLUE_H */

@@ -13,13 +13,15 @@
  *   struct_size <struct> <size|-1>
  *   symbol <name> <0xaddress|->
  *   percpu <symbol> <cpu> <0xaddress|->
+ *   symbol_size <symbol> <size|-1>
+ *   kconfig <CONFIG_NAME> <1|0|-1>
  *
  * Type names are written with '+' for ' ' ("unsigned+int"): no C type
  * name contains '+', so one line stays one whitespace-separated record.
  * The "-> CLASS" tail of a TYPEDEF member_type line is the typedef chain
  * as the wrapped target resolves it, for the reader; replay uses the
  * typedef lines.  Memory is never recorded: reads, slab classification
- * and task states are forwarded only.
+ * task states and address states are forwarded only.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -237,6 +239,34 @@ rec_percpu_addr(void *ctx, const char *sym, int cpu, uint64_t *addr)
 	return rc;
 }
 
+static long
+rec_symbol_size(void *ctx, const char *name)
+{
+	struct mma_recorder *r = ctx;
+	long v = r->in->symbol_size(r->in->ctx, name);
+
+	emit(r, "symbol_size %s %ld", name, v);
+	return v;
+}
+
+static int
+rec_kconfig(void *ctx, const char *name)
+{
+	struct mma_recorder *r = ctx;
+	int v = r->in->kconfig(r->in->ctx, name);
+
+	emit(r, "kconfig %s %d", name, v);
+	return v;
+}
+
+static int
+rec_addr_state(void *ctx, uint64_t addr)
+{
+	struct mma_recorder *r = ctx;
+
+	return r->in->addr_state(r->in->ctx, addr);
+}
+
 static int
 rec_slab_classify(void *ctx, uint64_t addr, char *cache, size_t len)
 {
@@ -296,6 +326,9 @@ mma_record_init(struct mma_recorder *r, const struct mma_target *in,
 	r->t.task_state = in->task_state ? rec_task_state : NULL;
 	r->t.cpu_hidden = in->cpu_hidden ? rec_cpu_hidden : NULL;
 	r->t.ncpus = in->ncpus;
+	r->t.addr_state = in->addr_state ? rec_addr_state : NULL;
+	r->t.symbol_size = in->symbol_size ? rec_symbol_size : NULL;
+	r->t.kconfig = in->kconfig ? rec_kconfig : NULL;
 }
 
 /**

@@ -83,6 +83,7 @@ struct fk_percpu { const char *name; uint64_t base, stride; };
 struct fk_pcaddr { const char *name; int cpu; uint64_t addr; int absent; };
 struct fk_typedef { const char *name; int tc; const char *target; };
 struct fk_slab { uint64_t addr; int state; const char *cache; };
+struct fk_named { const char *name; long v; };	/* symbol_size, kconfig */
 
 struct fake {
 	struct fk_region reg[FK_MAX]; int nreg;
@@ -92,6 +93,8 @@ struct fake {
 	struct fk_percpu pc[16]; int npc;
 	struct fk_pcaddr *pca; int npca, pcacap;	/* recorded per CPU */
 	struct fk_typedef td[64]; int ntd;
+	struct fk_named ssz[64]; int nssz;		/* symbol_size */
+	struct fk_named kcf[64]; int nkcf;		/* kconfig */
 	struct fk_slab slab[FK_MAX]; int nslab;
 	char **owned; int nowned, ownedcap;		/* fk_strdup() */
 	int ncpus;			/* target ncpus (fixture "cpus") */
@@ -285,6 +288,62 @@ fk_percpu_addr(void *ctx, const char *name, int cpu, uint64_t *addr)
 	return -1;
 }
 
+static long
+fk_symbol_size(void *ctx, const char *name)
+{
+	struct fake *f = ctx;
+	int i;
+
+	for (i = 0; i < f->nssz; i++)
+		if (!strcmp(f->ssz[i].name, name))
+			return f->ssz[i].v;
+	fk_unknown(f, "symbol_size %s", name);
+	return -1;
+}
+
+static int
+fk_kconfig(void *ctx, const char *name)
+{
+	struct fake *f = ctx;
+	int i;
+
+	for (i = 0; i < f->nkcf; i++)
+		if (!strcmp(f->kcf[i].name, name))
+			return (int)f->kcf[i].v;
+	fk_unknown(f, "kconfig %s", name);
+	return -1;
+}
+
+/* set a named answer in a symbol_size / kconfig table */
+static void
+fk_named(struct fk_named *tab, int *n, int max, const char *name, long v)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(tab[i].name, name))
+			break;
+	if (i == *n) {
+		if (*n >= max)
+			abort();
+		(*n)++;
+	}
+	tab[i].name = name;
+	tab[i].v = v;
+}
+
+static void
+fk_symsize(struct fake *f, const char *name, long size)
+{
+	fk_named(f->ssz, &f->nssz, 64, name, size);
+}
+
+static void
+fk_kconf(struct fake *f, const char *name, int v)
+{
+	fk_named(f->kcf, &f->nkcf, 64, name, v);
+}
+
 static int
 fk_slab_classify(void *ctx, uint64_t addr, char *cache, size_t len)
 {
@@ -333,6 +392,8 @@ fk_target(struct fake *f, struct mma_target *t, int with_slab)
 	t->struct_size = fk_struct_size;
 	t->symbol = fk_symbol;
 	t->percpu_addr = fk_percpu_addr;
+	t->symbol_size = fk_symbol_size;
+	t->kconfig = fk_kconfig;
 	if (with_slab)
 		t->slab_classify = fk_slab_classify;
 	t->ncpus = f->ncpus;
@@ -611,7 +672,12 @@ fk_load(struct fake *f, const char *path)
 			else
 				fk_sym(f, fk_strdup(f, tok[1]),
 				       strtoull(tok[2], NULL, 16));
-		} else if (!strcmp(tok[0], "percpu") && n == 4)
+		} else if (!strcmp(tok[0], "symbol_size") && n == 3)
+			fk_symsize(f, fk_strdup(f, tok[1]),
+				   strtol(tok[2], NULL, 10));
+		else if (!strcmp(tok[0], "kconfig") && n == 3)
+			fk_kconf(f, fk_strdup(f, tok[1]), atoi(tok[2]));
+		else if (!strcmp(tok[0], "percpu") && n == 4)
 			fk_pcaddr(f, fk_strdup(f, tok[1]), atoi(tok[2]),
 				  strcmp(tok[3], "-") ?
 				  strtoull(tok[3], NULL, 16) : 0,
