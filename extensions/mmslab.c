@@ -540,8 +540,7 @@ mmslab_classify(void *ctx, uint64_t addr, char *cache, size_t len)
 		return MMA_SLAB_UNKNOWN;
 	if (!IS_KVADDR((ulong)addr) || !kvtop(NULL, addr, &paddr, 0))
 		return MMA_SLAB_UNKNOWN;
-	/* slab objects are used through the direct map only */
-	if (PTOV(paddr) != (ulong)addr || !phys_to_page(paddr, &page))
+	if (!phys_to_page(paddr, &page))
 		return MMA_SLAB_UNKNOWN;
 	flags = rd_ulong(page + S.pg_flags, &err);
 	if (err || !(head = head_page(page, flags)) || head > page ||
@@ -552,7 +551,11 @@ mmslab_classify(void *ctx, uint64_t addr, char *cache, size_t len)
 		return MMA_SLAB_UNKNOWN;
 	isslab = page_is_slab(head, hflags);
 	if (isslab == 0)
-		return MMA_SLAB_NOT_SLAB;
+		return MMA_SLAB_NOT_SLAB;	/* whatever maps the page */
+	/* slab objects are used through the direct map: no arithmetic on
+	 * another mapping (vmalloc alias) of a slab page */
+	if (PTOV(paddr) != (ulong)addr)
+		return MMA_SLAB_UNKNOWN;
 	kc = rd_ulong(head + S.sl_cache, &err);
 	if (err)
 		return MMA_SLAB_UNKNOWN;

@@ -198,8 +198,8 @@ kvtop(struct task_context *tc, ulong va, physaddr_t *pa, int verbose)
 		*pa = va - KVBASE;
 		return TRUE;
 	}
-	/* a vmalloc alias of the first pages */
-	if (va >= VMALLOC && va < VMALLOC + 16 * PG) {
+	/* another mapping (vmalloc, kernel image) of the first pages */
+	if (va >= VMALLOC && va < VMALLOC + 32 * PG) {
 		*pa = va - VMALLOC;
 		return TRUE;
 	}
@@ -528,6 +528,10 @@ t_modern(int how, const struct fenum *e, const char *era)
 		 "unknown", era);
 	check(classify(VMALLOC + SLAB_PFN * PG + OBJ_SIZE + 8, NULL) ==
 	      MMA_SLAB_UNKNOWN, name);
+	snprintf(name, sizeof(name), "%s: non-slab page through another "
+		 "mapping -> not-slab", era);
+	check(classify(VMALLOC + PLAIN_PFN * PG + 8, NULL) ==
+	      MMA_SLAB_NOT_SLAB, name);
 }
 
 static void
