@@ -12,6 +12,43 @@
 /* CPUs                                                                */
 /* ------------------------------------------------------------------ */
 
+/* x86 cpu_tlbstate(_shared) of one CPU: loaded mm, lazy state */
+static void
+read_tlbstate(struct mma_model *m, struct mma_cpu *cp)
+{
+	const struct mma_layout *l = m->l;
+	const struct mma_target *t = m->t;
+	uint64_t a, v = 0;
+	uint32_t st;
+	long lazy_off;
+
+	if (l->tlb_kind == MMA_TLB_NONE ||
+	    t->percpu_addr(t->ctx, l->tlb_sym, cp->cpu, &a))
+		return;
+	if (l->tlb_kind == MMA_TLB_OLD) {
+		if (!mma_tread(m, a + (uint64_t)l->tlb_active_mm, &v, 8))
+			cp->loaded_mm = v;
+		if (!mma_tread(m, a + (uint64_t)l->tlb_state, &st, 4)) {
+			cp->tlbstate = (int)st;
+			cp->is_lazy = st == MMA_TLBSTATE_LAZY;
+		}
+		return;
+	}
+	if (!mma_tread(m, a + (uint64_t)l->tlb_loaded_mm, &v, 8))
+		cp->loaded_mm = v;
+	if (l->tlb_kind == MMA_TLB_LOADED)
+		return;
+	lazy_off = l->tlb_is_lazy;
+	if (l->tlb_kind == MMA_TLB_SHARED) {
+		if (t->percpu_addr(t->ctx, l->tlb_shared_sym, cp->cpu, &a))
+			return;
+		lazy_off = l->tlb_shared_is_lazy;
+	}
+	v = 0;
+	if (!mma_tread(m, a + (uint64_t)lazy_off, &v, (size_t)l->tlb_lazy_size))
+		cp->is_lazy = v ? 1 : 0;
+}
+
 void
 mma_read_cpus(struct mma_model *m)
 {
@@ -43,6 +80,7 @@ mma_read_cpus(struct mma_model *m)
 
 		cp->cpu = c;
 		cp->curr_idx = cp->idle_idx = cp->loaded_idx = -1;
+		cp->prev_idx = -1;
 		cp->is_lazy = -1;
 		cp->bit = -1;
 		cp->online = m->online ? mma_bit_test(m->online, l->mask_words,
@@ -53,6 +91,9 @@ mma_read_cpus(struct mma_model *m)
 			if (l->rq_idle >= 0 &&
 			    !mma_tread(m, a + (uint64_t)l->rq_idle, &v, 8))
 				cp->idle = v;
+			if (l->rq_prev_mm >= 0 &&
+			    !mma_tread(m, a + (uint64_t)l->rq_prev_mm, &v, 8))
+				cp->prev_mm = v;
 		}
 		if (cp->idle && (ci = mma_model_add_task(m, cp->idle,
 							 MMA_SRC_IDLE)) >= 0) {
@@ -66,38 +107,17 @@ mma_read_cpus(struct mma_model *m)
 			m->tasks[ci].oncpu = c;
 		}
 
-		switch (l->tlb_kind) {
-		case MMA_TLB_LAZY:
-		case MMA_TLB_SHARED:
-		case MMA_TLB_LOADED:
-			if (!t->percpu_addr(t->ctx, "cpu_tlbstate", c, &a) &&
-			    !mma_tread(m, a + (uint64_t)l->tlb_loaded_mm, &v, 8))
-				cp->loaded_mm = v;
-			if (l->tlb_kind == MMA_TLB_LOADED)
-				break;
-			if (l->tlb_kind == MMA_TLB_SHARED &&
-			    t->percpu_addr(t->ctx, "cpu_tlbstate_shared", c, &a))
-				break;
-			v = 0;
-			if (!mma_tread(m, a + (uint64_t)(l->tlb_kind == MMA_TLB_LAZY ?
-			    l->tlb_is_lazy : l->tlb_shared_is_lazy), &v,
-			    (size_t)l->tlb_lazy_size))
-				cp->is_lazy = v ? 1 : 0;
-			break;
-		case MMA_TLB_OLD:
-			if (!t->percpu_addr(t->ctx, "cpu_tlbstate", c, &a)) {
-				uint32_t st;
-
-				if (!mma_tread(m, a + (uint64_t)l->tlb_active_mm, &v, 8))
-					cp->loaded_mm = v;
-				if (!mma_tread(m, a + (uint64_t)l->tlb_state, &st, 4)) {
-					cp->tlbstate = (int)st;
-					cp->is_lazy = st == MMA_TLBSTATE_LAZY;
-				}
-			}
-			break;
-		default:
-			break;
-		}
+		read_tlbstate(m, cp);
+		/*
+		 * An offline CPU's idle task keeps active_mm without a
+		 * reference: finish_cpu() (v5.8+) or idle_task_exit() before
+		 * it dropped the reference and, since v5.8, pointed active_mm
+		 * at init_mm; on older kernels the pointer may even dangle.
+		 * In a panic dump stop_this_cpu() also clears the online bit
+		 * of CPUs that still hold their reference: so the idle task
+		 * of an offline CPU may or may not hold one.
+		 */
+		if (cp->online == 0 && cp->idle_idx >= 0)
+			m->tasks[cp->idle_idx].unref = 1;
 	}
 }

@@ -153,6 +153,8 @@ resolve_task(const struct mma_target *t, struct mma_layout *l)
 	l->t_active_mm = off(t, "task_struct", "active_mm");
 	l->t_group_leader = off(t, "task_struct", "group_leader");
 	l->t_tasks = off(t, "task_struct", "tasks");
+	/* SMP: 1 from context_switch() until finish_task_switch() */
+	l->t_on_cpu = off(t, "task_struct", "on_cpu");
 
 	/*
 	 * The CPU a task last ran on: task_struct.cpu with THREAD_INFO_IN_TASK
@@ -198,6 +200,7 @@ resolve_task(const struct mma_target *t, struct mma_layout *l)
 	span(&lo, &hi, l->t_active_mm, 8);
 	span(&lo, &hi, l->t_group_leader, 8);
 	span(&lo, &hi, l->t_tasks, 16);
+	span(&lo, &hi, l->t_on_cpu, 4);
 	span(&lo, &hi, l->t_cpu, l->t_cpu_size);
 	span(&lo, &hi, l->t_stack, 8);
 	span(&lo, &hi, l->t_thread_group, 16);
@@ -216,15 +219,21 @@ static void
 resolve_states(const struct mma_target *t, struct mma_layout *l)
 {
 	uint64_t a, p;
+	long size;
 	char s[4];
-	int i;
+	int i, n = (int)sizeof(l->state_letter);
 
 	l->nstates = 0;
 	if (sym(t, "task_state_array", &a))
 		return;
-	for (i = 0; i < (int)sizeof(l->state_letter); i++) {
+	/* never read past the array: its size is known to the debuginfo */
+	if (t->symbol_size && (size = t->symbol_size(t->ctx,
+						     "task_state_array")) > 0 &&
+	    size / 8 < n)
+		n = (int)(size / 8);
+	for (i = 0; i < n; i++) {
 		if (t->read(t->ctx, a + (uint64_t)i * 8, &p, 8) ||
-		    p < 0xffff800000000000ULL ||
+		    !mma_kvaddr_ok(t, p, 1) ||
 		    t->read(t->ctx, p, s, sizeof(s)) || s[1] != ' ' ||
 		    s[2] != '(')
 			break;
@@ -329,6 +338,67 @@ read_u32(const struct mma_target *t, uint64_t addr, uint32_t *v)
 	return t->read(t->ctx, addr, v, sizeof(*v));
 }
 
+/*
+ * The per-CPU symbol as this kernel names it: plain since Linux kernel
+ * commit dd17c8f72993 ("percpu: remove per_cpu__ prefix.") (in v2.6.34),
+ * "per_cpu__" + name before it.  Returns the name that resolves, or NULL.
+ * (crash's own per-CPU symbol search already accepts both; other targets
+ * may not.)
+ */
+static const char *
+percpu_sym(const struct mma_target *t, const char *name)
+{
+	static const struct { const char *plain, *old; } names[] = {
+		{ "runqueues", "per_cpu__runqueues" },
+		{ "cpu_tlbstate", "per_cpu__cpu_tlbstate" },
+		{ "cpu_tlbstate_shared", "per_cpu__cpu_tlbstate_shared" },
+	};
+	uint64_t a;
+	size_t i;
+
+	if (!t->percpu_addr)
+		return NULL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(names[i].plain, name))
+			continue;
+		if (!t->percpu_addr(t->ctx, names[i].plain, 0, &a))
+			return names[i].plain;
+		if (!t->percpu_addr(t->ctx, names[i].old, 0, &a))
+			return names[i].old;
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Do lazy-TLB borrowers hold an mm_count reference?  Not with
+ * CONFIG_MMU_LAZY_TLB_SHOOTDOWN (Linux kernel commit 2655421ae69f ("lazy
+ * tlb: shoot lazies, non-refcounting lazy tlb mm reference handling
+ * scheme") (in v6.2), selected by powerpc book3s64): the exiting mm shoots
+ * the lazy users down with an IPI instead.  Asked of the dump's ikconfig
+ * first, else told by do_shoot_lazy_tlb(), which exists only with it.
+ */
+static void
+resolve_lazy_refs(const struct mma_target *t, struct mma_layout *l)
+{
+	uint64_t a;
+	int v = t->kconfig ? t->kconfig(t->ctx,
+					 "CONFIG_MMU_LAZY_TLB_SHOOTDOWN") : -1;
+
+	if (v >= 0) {
+		l->lazy_refcounted = !v;
+		l->lazy_how = "ikconfig";
+	} else if (!sym(t, "do_shoot_lazy_tlb", &a)) {
+		l->lazy_refcounted = 0;
+		l->lazy_how = "do_shoot_lazy_tlb";
+	} else {
+		l->lazy_refcounted = 1;
+		l->lazy_how = "default";
+	}
+	note(l, "lazy_refs=%s(%s)", l->lazy_refcounted ? "counted" :
+	     "shootdown", l->lazy_how);
+}
+
 static void
 resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 {
@@ -371,7 +441,7 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 	 */
 	if (!sym(t, "poking_mm", &a) &&
 	    (t->read(t->ctx, a, &l->poking_mm, 8) ||
-	     l->poking_mm < 0xffff800000000000ULL))
+	     !mma_kvaddr_ok(t, l->poking_mm, 8)))
 		l->poking_mm = 0;
 
 	/* online/possible: the mask itself under one of these names */
@@ -391,13 +461,12 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 	/* runqueues */
 	l->rq_curr = off(t, "rq", "curr");
 	l->rq_idle = off(t, "rq", "idle");
-	l->rq_sym = NULL;
-	if (t->percpu_addr && l->rq_curr >= 0) {
-		if (!t->percpu_addr(t->ctx, "runqueues", 0, &a))
-			l->rq_sym = "runqueues";
-		else if (!t->percpu_addr(t->ctx, "per_cpu__runqueues", 0, &a))
-			l->rq_sym = "per_cpu__runqueues";
-	}
+	/*
+	 * rq->prev_mm holds the lazy mm_count reference of a kernel thread
+	 * being switched out until finish_task_switch() drops it.
+	 */
+	l->rq_prev_mm = off(t, "rq", "prev_mm");
+	l->rq_sym = l->rq_curr >= 0 ? percpu_sym(t, "runqueues") : NULL;
 
 	/*
 	 * x86 cpu_tlbstate.  loaded_mm and is_lazy replaced active_mm/state
@@ -412,14 +481,15 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 	l->tlb_state = off(t, "tlb_state", "state");
 	l->tlb_shared_is_lazy = off(t, "tlb_state_shared", "is_lazy");
 	l->tlb_lazy_size = 1;
-	if (!t->percpu_addr || t->percpu_addr(t->ctx, "cpu_tlbstate", 0, &a))
+	l->tlb_sym = percpu_sym(t, "cpu_tlbstate");
+	l->tlb_shared_sym = percpu_sym(t, "cpu_tlbstate_shared");
+	if (!l->tlb_sym)
 		;
 	else if (l->tlb_loaded_mm >= 0) {
 		if (l->tlb_is_lazy >= 0) {
 			l->tlb_kind = MMA_TLB_LAZY;
 			l->tlb_lazy_size = msize(t, "tlb_state", "is_lazy");
-		} else if (l->tlb_shared_is_lazy >= 0 &&
-			   !t->percpu_addr(t->ctx, "cpu_tlbstate_shared", 0, &a)) {
+		} else if (l->tlb_shared_is_lazy >= 0 && l->tlb_shared_sym) {
 			l->tlb_kind = MMA_TLB_SHARED;
 			l->tlb_lazy_size = msize(t, "tlb_state_shared",
 						 "is_lazy");
@@ -453,6 +523,7 @@ mma_layout_resolve(const struct mma_target *t, struct mma_layout *l)
 	resolve_states(t, l);
 	resolve_mm(t, l);
 	resolve_cpus(t, l);
+	resolve_lazy_refs(t, l);
 
 	if (l->t_pid < 0 || l->t_mm < 0 || l->t_active_mm < 0 || l->t_comm < 0)
 		snprintf(l->why, sizeof(l->why),

@@ -148,8 +148,8 @@ const char *mma_tlb_kind_name(int kind);
 
 /*
  * x86 cpu_tlbstate.loaded_mm while switch_mm_irqs_off() is between two
- * mms: (struct mm_struct *)1, Linux kernel commit 3d28ebceaffa ("x86/mm:
- * Rework lazy TLB to track the actual loaded mm") (in v4.13).
+ * mms: (struct mm_struct *)1, Linux kernel commit 4012e77a903d ("x86/nmi:
+ * Fix NMI uaccess race against CR3 switching") (in v5.3).
  */
 #define MMA_LOADED_MM_SWITCHING 1ULL
 
@@ -364,6 +364,7 @@ struct mma_mm {
 #define MMA_REF_MM     0x1
 #define MMA_REF_ACTIVE 0x2
 #define MMA_REF_LOADED 0x4
+#define MMA_REF_PREV   0x8	/* a CPU's rq->prev_mm */
 
 struct mma_cpu {
 	int cpu;
@@ -373,6 +374,7 @@ struct mma_cpu {
 	int curr_idx, idle_idx;	/* index into tasks, -1 */
 	uint64_t loaded_mm;	/* or cpu_tlbstate.active_mm (old) */
 	int loaded_idx;		/* index into mms, -1 */
+	int prev_idx;		/* index into mms of prev_mm, -1 */
 	int is_lazy;		/* 1, 0, -1 unknown */
 	int tlbstate;		/* old kernels: 1 OK, 2 LAZY; else 0 */
 	int bit;		/* bit of this CPU in mm_cpumask(loaded_mm): 1/0/-1 */

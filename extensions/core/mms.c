@@ -81,6 +81,17 @@ decode_mm_mask(struct mma_model *m, struct mma_mm *x)
 /* mms                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* why a read of an mm failed: its page left out of the dump, or not */
+static int
+unreadable(struct mma_model *m, uint64_t addr, size_t len)
+{
+	if (mma_addr_missing(m, addr, len)) {
+		m->missing++;
+		return MMA_BAD_MISSING;
+	}
+	return MMA_BAD_READ;
+}
+
 int
 mma_add_mm(struct mma_model *m, uint64_t addr, unsigned ref)
 {
@@ -125,7 +136,8 @@ mma_add_mm(struct mma_model *m, uint64_t addr, unsigned ref)
 
 		if (hi - lo <= (long)sizeof(buf)) {
 			if (mma_tread(m, addr + (uint64_t)lo, buf, (size_t)(hi - lo))) {
-				x->bad = MMA_BAD_READ;
+				x->bad = unreadable(m, addr + (uint64_t)lo,
+						    (size_t)(hi - lo));
 				return idx;
 			}
 			x->users = (int32_t)mma_get_int(buf, l->mm_users - lo,
@@ -135,9 +147,14 @@ mma_add_mm(struct mma_model *m, uint64_t addr, unsigned ref)
 		} else {
 			int32_t u, c;
 
-			if (mma_tread(m, addr + (uint64_t)l->mm_users, &u, 4) ||
-			    mma_tread(m, addr + (uint64_t)l->mm_count, &c, 4)) {
-				x->bad = MMA_BAD_READ;
+			if (mma_tread(m, addr + (uint64_t)l->mm_users, &u, 4)) {
+				x->bad = unreadable(m, addr + (uint64_t)
+						    l->mm_users, 4);
+				return idx;
+			}
+			if (mma_tread(m, addr + (uint64_t)l->mm_count, &c, 4)) {
+				x->bad = unreadable(m, addr + (uint64_t)
+						    l->mm_count, 4);
 				return idx;
 			}
 			x->users = u;

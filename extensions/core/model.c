@@ -137,6 +137,8 @@ mma_model_build(struct mma_model *m, const struct mma_build_opts *o)
 		if (cp->loaded_mm && cp->loaded_mm != MMA_LOADED_MM_SWITCHING)
 			cp->loaded_idx = mma_add_mm(m, cp->loaded_mm,
 						MMA_REF_LOADED);
+		if (cp->prev_mm)
+			cp->prev_idx = mma_add_mm(m, cp->prev_mm, MMA_REF_PREV);
 	}
 	/* pointers into m->mms are stable from here on */
 	for (i = 0; i < m->ntasks; i++) {
@@ -157,12 +159,18 @@ mma_model_build(struct mma_model *m, const struct mma_build_opts *o)
 			x->nlazy++;
 			if (tk->oncpu >= 0)
 				x->nlazy_oncpu++;
+			if (tk->unref)
+				x->nlazy_unref++;
+			if (tk->flags & MMA_PF_EXITING)
+				x->nexiting++;
 		}
 	}
 	for (c = 0; c < m->ncpus; c++) {
 		struct mma_cpu *cp = &m->cpus[c];
 		struct mma_mm *x;
 
+		if (cp->prev_idx >= 0)
+			m->mms[cp->prev_idx].nprev++;
 		if (cp->loaded_idx < 0)
 			continue;
 		x = &m->mms[cp->loaded_idx];
@@ -175,11 +183,26 @@ mma_model_build(struct mma_model *m, const struct mma_build_opts *o)
 		struct mma_mm *x = &m->mms[i];
 		int ti;
 
-		x->explained = (x->users > 0 ? 1 : 0) + x->nlazy + x->nkthread;
-		x->slack = x->count - x->explained;
+		int lazy = l->lazy_refcounted ? x->nlazy - x->nlazy_unref : 0;
+
+		/*
+		 * The references the dump proves: 1 for all users together,
+		 * 1 per lazy borrower (none with lazy-TLB shootdown), 1 per
+		 * kthread_use_mm() user, 1 per rq->prev_mm in flight; the
+		 * maximum adds the borrowers that may hold none (the idle
+		 * task of an offline CPU).
+		 */
+		x->explained = (x->users > 0 ? 1 : 0) + lazy + x->nkthread +
+			       x->nprev;
+		x->explained_max = x->explained +
+				   (l->lazy_refcounted ? x->nlazy_unref : 0);
+		x->slack = x->count - x->explained_max;
 		x->users_slack = x->users - x->ntasks;
-		if (x->owner && (ti = mma_hash_get(&m->taskh, x->owner)) >= 0)
+		if (x->owner && (ti = mma_hash_get(&m->taskh, x->owner)) >= 0) {
 			x->owner_pid = m->tasks[ti].pid;
+			if (m->tasks[ti].flags & MMA_PF_EXITING)
+				x->nexiting++;
+		}
 	}
 	/* owner fallback: a thread-group leader using the mm */
 	for (i = 0; i < m->ntasks; i++) {

@@ -14,8 +14,10 @@
 /**
  * mma_kvaddr_ok - is addr a plausible kernel virtual address, aligned?
  *
- * Uses the target's check when it has one, else the x86_64 canonical
- * upper half.
+ * The kernel's address ranges are the target's to tell (x86_64's direct
+ * map starts at 0xffff888000000000 with 4-level and 0xff11000000000000
+ * with 5-level paging; other architectures differ): without its check,
+ * any non-NULL aligned address is a candidate and the read decides.
  */
 int
 mma_kvaddr_ok(const struct mma_target *t, uint64_t addr, unsigned align)
@@ -24,7 +26,7 @@ mma_kvaddr_ok(const struct mma_target *t, uint64_t addr, unsigned align)
 		return 0;
 	if (t->is_kvaddr)
 		return t->is_kvaddr(t->ctx, addr) ? 1 : 0;
-	return addr >= 0xffff800000000000ULL;
+	return 1;
 }
 
 int
@@ -91,4 +93,26 @@ mma_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/**
+ * mma_addr_missing - after a failed read: is [addr, addr+len) in a page
+ * that the dump left out (makedumpfile filtering)?  Then the object is
+ * unknown, not corrupt.  Each page of the range is asked once.
+ */
+int
+mma_addr_missing(const struct mma_model *m, uint64_t addr, size_t len)
+{
+	const uint64_t page = 4096;
+	uint64_t a, end = addr + (len ? len : 1);
+
+	if (!m->t->addr_state || end < addr)
+		return 0;
+	for (a = addr & ~(page - 1); a < end; a += page) {
+		uint64_t p = a < addr ? addr : a;
+
+		if (m->t->addr_state(m->t->ctx, p) == MMA_ADDR_EXCLUDED)
+			return 1;
+	}
+	return 0;
 }

@@ -83,6 +83,24 @@ const struct mma_rule mma_rules[] = {
 	{ "tasklist-broken", MMA_SEV_BUG,
 	  "a tasks.next pointer in the init_task.tasks list is not a "
 	  "readable kernel address: list corruption" },
+	{ "zombie-holds-mm", MMA_SEV_BUG,
+	  "do_exit() calls exit_mm(), which clears task->mm, before "
+	  "exit_notify() sets exit_state: a zombie or dead task cannot "
+	  "still have an mm" },
+	{ "owner-not-user", MMA_SEV_SUSPICIOUS,
+	  "mm->owner (CONFIG_MEMCG) is a task using the mm: "
+	  "mm_update_next_owner() hands it to another user, or clears it, "
+	  "when the owner exits or execs; only that short window, or a "
+	  "stale pointer, shows another owner" },
+	{ "loaded-mm-mismatch", MMA_SEV_SUSPICIOUS,
+	  "on x86 a CPU running a task with its own mm has that mm loaded "
+	  "(switch_mm_irqs_off() in context_switch()), except in a "
+	  "temporary mm (text_poke()'s poking_mm, efi_mm) or while the CPU "
+	  "is between the two stores of a switch" },
+	{ "efi-runtime-call", MMA_SEV_INFO,
+	  "efi_enter_mm() points current->active_mm at &efi_mm (without "
+	  "mmgrab) for the duration of an EFI runtime call; the task's own "
+	  "mm is untouched, so mm != active_mm is expected there" },
 	{ NULL, 0, NULL },
 };
 
@@ -146,6 +164,8 @@ mma_add_finding(struct mma_model *m, const char *rule, int sev, uint64_t task,
 
 #define A(x) ((unsigned long long)(x))
 
+static void rule_owner(struct mma_model *m, const struct mma_mm *x);
+
 /*
  * One bad-mm-pointer finding per referencing task (and per CPU whose
  * loaded_mm it is), so that every holder of the bad pointer is named.
@@ -191,21 +211,77 @@ bad_mm_finding(struct mma_model *m, const struct mma_mm *x, const char *how)
 				x->slab_cache[0] ? ": " : "", x->slab_cache);
 }
 
+/* "owner pid 123 (comm)" of an mm, or "no owner found" */
+static const char *
+owner_text(const struct mma_model *m, const struct mma_mm *x, char *buf,
+	   size_t len)
+{
+	int ti = -1, i;
+
+	if (x->owner)
+		ti = mma_hash_get(&m->taskh, x->owner);
+	for (i = 0; ti < 0 && x->owner_pid >= 0 && i < m->ntasks; i++)
+		if (m->tasks[i].pid == x->owner_pid && m->tasks[i].mm == x->addr)
+			ti = i;
+	if (ti >= 0)
+		snprintf(buf, len, "owner pid %d (%s)", m->tasks[ti].pid,
+			 m->tasks[ti].comm);
+	else if (x->is_static)
+		snprintf(buf, len, "%s", mma_static_name(x->is_static));
+	else
+		snprintf(buf, len, "no owner found");
+	return buf;
+}
+
+/* is every holder of x a task that holds no reference (offline idle)? */
+static int
+held_only_unref(const struct mma_model *m, const struct mma_mm *x, int *cpu)
+{
+	int i, n = 0;
+
+	*cpu = -1;
+	for (i = 0; i < m->ntasks; i++) {
+		const struct mma_task *t = &m->tasks[i];
+
+		if (t->mm != x->addr && t->active_mm != x->addr)
+			continue;
+		if (t->mm || !t->unref)
+			return 0;
+		*cpu = t->idle_of;
+		n++;
+	}
+	for (i = 0; i < m->ncpus; i++)
+		if (m->cpus[i].readok && m->cpus[i].loaded_mm == x->addr &&
+		    m->cpus[i].online != 0)
+			return 0;
+	return n > 0;
+}
+
+static int
+slab_says_bad(const struct mma_mm *x)
+{
+	if (x->is_static && x->is_static != MMA_STATIC_POKING_MM)
+		return 0;
+	return x->slab == MMA_SLAB_FREE || x->slab == MMA_SLAB_INSIDE ||
+	       x->slab == MMA_SLAB_NOT_SLAB ||
+	       (x->slab == MMA_SLAB_ALLOC && strcmp(x->slab_cache, "mm_struct"));
+}
+
 static void
 rules_mm(struct mma_model *m)
 {
 	const struct mma_layout *l = m->l;
-	int i;
+	char own[64];
+	int i, cpu;
 
 	for (i = 0; i < m->nmms; i++) {
 		struct mma_mm *x = &m->mms[i];
 		const char *how;
 
-		if (x->bad || ((!x->is_static || x->is_static == MMA_STATIC_POKING_MM) &&
-		    (x->slab == MMA_SLAB_FREE || x->slab == MMA_SLAB_INSIDE ||
-		     x->slab == MMA_SLAB_NOT_SLAB ||
-		     (x->slab == MMA_SLAB_ALLOC &&
-		      strcmp(x->slab_cache, "mm_struct"))))) {
+		/* a page the dump left out proves nothing (summary counts it) */
+		if (x->bad == MMA_BAD_MISSING)
+			continue;
+		if (x->bad || slab_says_bad(x)) {
 			how = x->bad == MMA_BAD_ADDR ? "is not an aligned kernel address" :
 			      x->bad ? "cannot be read" :
 			      x->slab == MMA_SLAB_FREE ? "is a FREE slab object" :
@@ -214,7 +290,20 @@ rules_mm(struct mma_model *m)
 			      x->slab == MMA_SLAB_NOT_SLAB ? "is not a slab object "
 							     "nor a static mm" :
 			      "is an object of another slab cache";
-			bad_mm_finding(m, x, how);
+			if (held_only_unref(m, x, &cpu))
+				/*
+				 * The idle task of an offline CPU keeps a
+				 * stale active_mm without a reference (before
+				 * v5.8 nothing repointed it at init_mm).
+				 */
+				mma_add_finding(m, "bad-mm-pointer",
+						MMA_SEV_INFO, 0, x->addr, cpu, 0,
+						"mm %llx %s, but only the idle "
+						"task of offline CPU %d points "
+						"at it, and holds no reference",
+						A(x->addr), how, cpu);
+			else
+				bad_mm_finding(m, x, how);
 			/* its counters and mask are not worth checking */
 			continue;
 		}
@@ -222,14 +311,35 @@ rules_mm(struct mma_model *m)
 			continue;
 		if (x->users < 0 || x->count < 0) {
 			mma_add_finding(m, "negative-count", -1, 0, x->addr, -1,
-					-1, "mm %llx: mm_users %d, mm_count %d",
-					A(x->addr), x->users, x->count);
+					x->owner_pid, "mm %llx (%s): mm_users "
+					"%d, mm_count %d", A(x->addr),
+					owner_text(m, x, own, sizeof(own)),
+					x->users, x->count);
 			continue;
 		}
+		if (x->mask_ok && x->mask_beyond > 0)
+			mma_add_finding(m, "mask-beyond-nr-cpu-ids", -1, 0,
+					x->addr, -1, -1, "mm %llx: %d bit(s) "
+					"set at or beyond nr_cpu_ids %u in "
+					"mm_cpumask", A(x->addr),
+					x->mask_beyond, l->nr_cpu_ids);
+		/*
+		 * init_mm and efi_mm are static and their counters are not a
+		 * census: mm_users starts at 2 and is never a user count;
+		 * mm_count is raised by every CPU's boot-time mmgrab() and
+		 * dropped by CPU hot-unplug, and efi_mm is borrowed by EFI
+		 * runtime calls without mmgrab().  x86's poking_mm
+		 * (text_poke()) has mm_users 1 and no task by design.  Skip
+		 * them before counting anything.
+		 */
+		if (x->is_static)
+			continue;
 		if (x->users > 0 && x->count == 0)
 			mma_add_finding(m, "users-without-count", -1, 0, x->addr,
-					-1, -1, "mm %llx: mm_users %d but "
-					"mm_count 0", A(x->addr), x->users);
+					-1, x->owner_pid, "mm %llx (%s): "
+					"mm_users %d but mm_count 0",
+					A(x->addr), owner_text(m, x, own,
+					sizeof(own)), x->users);
 		if (x->ntasks > x->users)
 			mma_add_finding(m, "users-undercount", -1, 0, x->addr,
 					-1, x->owner_pid, "mm %llx: %d user "
@@ -238,34 +348,38 @@ rules_mm(struct mma_model *m)
 		if (x->count > 0 && x->count < x->explained)
 			mma_add_finding(m, "count-below-explained", -1, 0,
 					x->addr, -1, x->owner_pid,
-					"mm %llx: mm_count %d < %d (%d for "
+					"mm %llx (%s): mm_count %d < %d (%d for "
 					"users + %d lazy borrowers + %d "
-					"kthread_use_mm users)", A(x->addr),
-					x->count, x->explained,
-					x->users > 0 ? 1 : 0, x->nlazy,
-					x->nkthread);
-		if (x->mask_ok && x->mask_beyond > 0)
-			mma_add_finding(m, "mask-beyond-nr-cpu-ids", -1, 0,
-					x->addr, -1, -1, "mm %llx: %d bit(s) "
-					"set at or beyond nr_cpu_ids %u in "
-					"mm_cpumask", A(x->addr),
-					x->mask_beyond, l->nr_cpu_ids);
-		/*
-		 * init_mm and efi_mm are static: mm_users is initialised to 2
-		 * and never used as a user count, and init_mm's mm_count is
-		 * raised by every CPU's boot-time mmgrab() (sched_init(),
-		 * cpu_init()) with no task to show for it.  x86's poking_mm
-		 * (text_poke()) has mm_users 1 and no task by design.
-		 */
-		if (x->is_static)
-			continue;
-		if (x->users > 0 && x->ntasks == 0 && x->nkthread == 0)
-			mma_add_finding(m, "users-no-task", -1, 0, x->addr, -1,
-					-1, "mm %llx: mm_users %d but no task "
-					"has it as task->mm (mm_count %d, %d "
-					"lazy borrowers)", A(x->addr), x->users,
-					x->count, x->nlazy);
-		else if (x->users_slack > 0)
+					"kthread_use_mm users + %d rq->prev_mm)",
+					A(x->addr), owner_text(m, x, own,
+					sizeof(own)), x->count, x->explained,
+					x->users > 0 ? 1 : 0,
+					l->lazy_refcounted ? x->nlazy -
+					x->nlazy_unref : 0, x->nkthread,
+					x->nprev);
+		if (x->users > 0 && x->ntasks == 0 && x->nkthread == 0) {
+			if (x->nexiting)
+				/*
+				 * exit_mm() clears task->mm before mmput():
+				 * an exiting thread that still runs on the
+				 * mm, or an exiting owner, explains it.
+				 */
+				mma_add_finding(m, "users-no-task", MMA_SEV_INFO,
+						0, x->addr, -1, x->owner_pid,
+						"mm %llx: mm_users %d, no task "
+						"has it as task->mm, %d exiting "
+						"task(s) still reference it "
+						"(exit_mm() before mmput())",
+						A(x->addr), x->users,
+						x->nexiting);
+			else
+				mma_add_finding(m, "users-no-task", -1, 0,
+						x->addr, -1, -1, "mm %llx: "
+						"mm_users %d but no task has it "
+						"as task->mm (mm_count %d, %d "
+						"lazy borrowers)", A(x->addr),
+						x->users, x->count, x->nlazy);
+		} else if (x->users_slack > 0)
 			mma_add_finding(m, "users-slack", -1, 0, x->addr, -1,
 					x->owner_pid, "mm %llx (owner pid %d): "
 					"mm_users %d, %d user tasks found: %d "
@@ -279,8 +393,46 @@ rules_mm(struct mma_model *m)
 					"(holders like an open /proc/pid/mem, "
 					"userfaultfd, io_uring, KVM)",
 					A(x->addr), x->owner_pid, x->count,
-					x->explained, x->slack);
+					x->explained_max, x->slack);
+		rule_owner(m, x);
 	}
+}
+
+/*
+ * owner-not-user: mm->owner (CONFIG_MEMCG) must be a task using the mm
+ * while it has users.
+ */
+static void
+rule_owner(struct mma_model *m, const struct mma_mm *x)
+{
+	const struct mma_task *o;
+	int ti;
+
+	if (!x->owner || x->users <= 0 || m->l->mm_owner < 0)
+		return;
+	ti = mma_hash_get(&m->taskh, x->owner);
+	if (ti < 0) {
+		mma_add_finding(m, "owner-not-user", -1, x->owner, x->addr, -1,
+				-1, "mm %llx: mm_users %d but mm->owner %llx "
+				"is not a task of this dump", A(x->addr),
+				x->users, A(x->owner));
+		return;
+	}
+	o = &m->tasks[ti];
+	/* exit_mm()/exec_mmap() clear or switch task->mm before handing on */
+	if (o->mm == x->addr || (o->flags & MMA_PF_EXITING))
+		return;
+	mma_add_finding(m, "owner-not-user", -1, o->addr, x->addr, -1, o->pid,
+			"mm %llx: mm->owner is pid %d (%s, %s), whose mm is "
+			"%llx", A(x->addr), o->pid, o->comm, o->st, A(o->mm));
+}
+
+/* a temporary mm the kernel switches to without a task owning it */
+static int
+temporary_mm(const struct mma_layout *l, uint64_t mm)
+{
+	return mm && ((l->efi_mm && mm == l->efi_mm) ||
+		      (l->poking_mm && mm == l->poking_mm));
 }
 
 static void
@@ -293,30 +445,63 @@ rules_tasks(struct mma_model *m)
 	mma_hash_init(&tg);
 	for (i = 0; i < m->ntasks; i++) {
 		struct mma_task *tk = &m->tasks[i];
-		int j;
+		int j, running = tk->oncpu >= 0 || tk->on_cpu == 1;
 
-		if (tk->rel == MMA_REL_INVALID)
-			mma_add_finding(m, "mm-active-mismatch", -1, tk->addr,
-					tk->mm, -1, tk->pid, "pid %d (%s): mm "
-					"%llx but active_mm %llx", tk->pid,
-					tk->comm, A(tk->mm), A(tk->active_mm));
+		if (tk->rel == MMA_REL_INVALID) {
+			if (temporary_mm(l, tk->active_mm))
+				mma_add_finding(m, "efi-runtime-call", -1,
+						tk->addr, tk->mm, tk->oncpu,
+						tk->pid, "pid %d (%s): mm %llx, "
+						"active_mm %llx (%s): inside a "
+						"temporary mm", tk->pid, tk->comm,
+						A(tk->mm), A(tk->active_mm),
+						tk->active_mm == l->efi_mm ?
+						"efi_mm" : "poking_mm");
+			else
+				/*
+				 * exec_mmap() and kthread_use_mm() store mm
+				 * and active_mm one after the other: a task
+				 * on a CPU may be caught between the two.
+				 */
+				mma_add_finding(m, "mm-active-mismatch",
+						running ? MMA_SEV_SUSPICIOUS : -1,
+						tk->addr, tk->mm, tk->oncpu,
+						tk->pid, "pid %d (%s): mm %llx "
+						"but active_mm %llx%s", tk->pid,
+						tk->comm, A(tk->mm),
+						A(tk->active_mm), running ?
+						" (on a CPU: may be mid-update)" :
+						"");
+		}
 		if (tk->mm && l->init_mm && tk->mm == l->init_mm)
 			mma_add_finding(m, "init-mm-user", -1, tk->addr, tk->mm,
 					-1, tk->pid, "pid %d (%s): task->mm "
 					"is &init_mm", tk->pid, tk->comm);
+		if (tk->mm && tk->exit_state)
+			mma_add_finding(m, "zombie-holds-mm", -1, tk->addr,
+					tk->mm, -1, tk->pid, "pid %d (%s, %s): "
+					"exit_state %#x but task->mm %llx",
+					tk->pid, tk->comm, tk->st,
+					tk->exit_state, A(tk->mm));
 		/*
 		 * Borrowing is legal only while running: on a CPU (runqueue
 		 * curr, or the adapter's active task), or an idle task (an
-		 * offline CPU's idle task keeps active_mm = &init_mm).
+		 * offline CPU's idle task keeps active_mm = &init_mm).  A
+		 * task still on_cpu is being switched out: context_switch()
+		 * clears its active_mm in the same window.
 		 */
 		if (!tk->mm && tk->active_mm && tk->oncpu < 0 &&
-		    tk->idle_of < 0 && tk->pid != 0)
-			mma_add_finding(m, "leaked-lazy-ref", -1, tk->addr,
-					tk->active_mm, tk->cpu, tk->pid,
-					"pid %d (%s, %s) is not running on "
-					"any CPU but borrows active_mm %llx",
-					tk->pid, tk->comm, tk->st,
-					A(tk->active_mm));
+		    tk->idle_of < 0 && tk->pid != 0 &&
+		    !temporary_mm(l, tk->active_mm))
+			mma_add_finding(m, "leaked-lazy-ref",
+					tk->on_cpu == 1 ? MMA_SEV_SUSPICIOUS :
+					-1, tk->addr, tk->active_mm, tk->cpu,
+					tk->pid, "pid %d (%s, %s) is not "
+					"running on any CPU but borrows "
+					"active_mm %llx%s", tk->pid, tk->comm,
+					tk->st, A(tk->active_mm),
+					tk->on_cpu == 1 ? " (still on_cpu: "
+					"mid context switch)" : "");
 		if (!tk->mm)
 			continue;
 		/* thread groups: first mm seen per tgid */
@@ -333,6 +518,25 @@ rules_tasks(struct mma_model *m)
 	mma_hash_free(&tg);
 }
 
+/*
+ * Is CPU c caught inside a context switch (the dump's NMI or a QEMU stop
+ * can land anywhere)?  switch_mm_irqs_off() clears prev's bit, stores
+ * LOADED_MM_SWITCHING, sets next's bit and stores next; rq->curr is
+ * already next before it runs.
+ */
+static int
+cpu_mid_switch(const struct mma_model *m, const struct mma_cpu *cp)
+{
+	const struct mma_task *curr;
+
+	if (cp->loaded_mm == MMA_LOADED_MM_SWITCHING)
+		return 1;
+	if (cp->curr_idx < 0)
+		return 0;
+	curr = &m->tasks[cp->curr_idx];
+	return curr->active_mm && curr->active_mm != cp->loaded_mm;
+}
+
 static void
 rules_cpus(struct mma_model *m)
 {
@@ -341,8 +545,24 @@ rules_cpus(struct mma_model *m)
 
 	for (c = 0; c < m->ncpus; c++) {
 		struct mma_cpu *cp = &m->cpus[c];
+		const struct mma_task *curr = cp->curr_idx >= 0 ?
+			&m->tasks[cp->curr_idx] : NULL;
 		struct mma_mm *x;
 
+		/*
+		 * loaded-mm-mismatch: a task with its own mm runs on it,
+		 * unless in a temporary mm or caught between the stores.
+		 */
+		if (curr && curr->mm && cp->loaded_mm &&
+		    l->tlb_kind != MMA_TLB_NONE &&
+		    cp->loaded_mm != curr->mm &&
+		    cp->loaded_mm != MMA_LOADED_MM_SWITCHING &&
+		    !temporary_mm(l, cp->loaded_mm))
+			mma_add_finding(m, "loaded-mm-mismatch", -1, curr->addr,
+					cp->loaded_mm, c, curr->pid, "CPU %d "
+					"runs pid %d (%s) on mm %llx but has mm "
+					"%llx loaded", c, curr->pid, curr->comm,
+					A(curr->mm), A(cp->loaded_mm));
 		/*
 		 * Offline CPUs are checked too: panic's stop_this_cpu() only
 		 * clears the CPU from cpu_online_mask and halts, keeping its
@@ -359,21 +579,34 @@ rules_cpus(struct mma_model *m)
 		 * only sets the bit "if (next != &init_mm)" since no TLB-flush
 		 * IPI is ever sent for init_mm.
 		 */
-		if (x->addr == l->init_mm || cp->loaded_mm == MMA_LOADED_MM_SWITCHING)
+		if (x->addr == l->init_mm)
 			continue;
-		if (l->tlb_kind == MMA_TLB_OLD && cp->tlbstate ==
-		    MMA_TLBSTATE_LAZY)
+		if ((l->tlb_kind == MMA_TLB_OLD && cp->tlbstate ==
+		     MMA_TLBSTATE_LAZY) ||
+		    /*
+		     * Without is_lazy (v4.13 .. v4.18), a CPU that runs a
+		     * kernel thread on the mm is lazy, and leave_mm() or a
+		     * flush clears its bit: Linux kernel commit 94b1b03b519b
+		     * ("x86/mm: Rework lazy TLB mode and TLB freshness
+		     * tracking") (in v4.13).
+		     */
+		    (l->tlb_kind == MMA_TLB_LOADED && curr && !curr->mm))
 			mma_add_finding(m, "lazy-cpu-left-mm", -1, 0, x->addr, c,
 					-1, "CPU %d is lazy on mm %llx and its "
 					"bit is clear (mask %s)", c,
 					A(x->addr), x->cpus[0] ? x->cpus : "empty");
 		else
-			mma_add_finding(m, "loaded-mm-bit-clear", -1, 0, x->addr,
+			mma_add_finding(m, "loaded-mm-bit-clear",
+					cpu_mid_switch(m, cp) ?
+					MMA_SEV_SUSPICIOUS : -1, 0, x->addr,
 					c, -1, "CPU %d has loaded mm %llx%s but "
 					"bit %d is clear in its mm_cpumask "
-					"(%s)", c, A(x->addr),
+					"(%s)%s", c, A(x->addr),
 					cp->is_lazy == 1 ? " (lazy)" : "", c,
-					x->cpus[0] ? x->cpus : "empty");
+					x->cpus[0] ? x->cpus : "empty",
+					cpu_mid_switch(m, cp) ? "; the CPU is "
+					"mid context switch (rq->curr's "
+					"active_mm is another mm)" : "");
 	}
 }
 

@@ -106,6 +106,14 @@ mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src)
 	    !(buf = malloc((size_t)l->span_len)))
 		return -1;
 	if (mma_tread(m, addr + (uint64_t)l->span_lo, buf, (size_t)l->span_len)) {
+		if (mma_addr_missing(m, addr + (uint64_t)l->span_lo,
+				     (size_t)l->span_len)) {
+			/* filtered out of the dump: unknown, not corrupt */
+			m->missing++;
+			if (buf != stackbuf)
+				free(buf);
+			return -1;
+		}
 		m->bad_tasks++;
 		mma_add_finding(m, "bad-task-pointer", MMA_SEV_SUSPICIOUS, addr,
 				0, -1, -1, "task_struct at %llx cannot be read "
@@ -126,7 +134,7 @@ mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src)
 	memset(tk, 0, sizeof(*tk));
 	tk->addr = addr;
 	tk->src = src;
-	tk->oncpu = tk->idle_of = tk->cpu = -1;
+	tk->oncpu = tk->idle_of = tk->cpu = tk->on_cpu = -1;
 	tk->mm_idx = tk->amm_idx = -1;
 #define F(o) ((o) - l->span_lo)
 	tk->pid = (int32_t)mma_get_int(buf, F(l->t_pid), 4);
@@ -145,6 +153,8 @@ mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src)
 		tk->group_leader = mma_get_uint(buf, F(l->t_group_leader), 8);
 	if (l->t_tasks >= 0)
 		tk->tasks_next = mma_get_uint(buf, F(l->t_tasks), 8);
+	if (l->t_on_cpu >= 0)
+		tk->on_cpu = (int)mma_get_int(buf, F(l->t_on_cpu), 4) ? 1 : 0;
 	if (l->t_cpu >= 0)
 		tk->cpu = (int)mma_get_int(buf, F(l->t_cpu),
 				       l->t_cpu_size > 0 ? l->t_cpu_size : 4);
@@ -193,6 +203,11 @@ mma_walk_task_list(struct mma_model *m, int max)
 	head = l->init_task + (uint64_t)l->t_tasks;
 	m->list_state = MMA_LIST_OK;
 	if (mma_tread(m, head, &next, 8)) {
+		if (mma_addr_missing(m, head, 8)) {
+			m->missing++;
+			m->list_state = MMA_LIST_INCOMPLETE;
+			return;
+		}
 		m->list_state = MMA_LIST_BROKEN;
 		mma_add_finding(m, "tasklist-broken", MMA_SEV_BUG,
 				l->init_task, 0, -1, -1,
@@ -239,6 +254,11 @@ mma_walk_task_list(struct mma_model *m, int max)
 			m->tasks[idx].src |= MMA_SRC_LIST;
 			next = m->tasks[idx].tasks_next;
 		} else if (mma_tread(m, next, &next, 8)) {
+			if (mma_addr_missing(m, task, 8)) {
+				/* the rest of the list is not in the dump */
+				m->list_state = MMA_LIST_INCOMPLETE;
+				break;
+			}
 			m->list_state = MMA_LIST_BROKEN;
 			mma_add_finding(m, "tasklist-broken", MMA_SEV_BUG, task,
 					0, -1, -1, "init_task.tasks walk: "
@@ -252,7 +272,7 @@ mma_walk_task_list(struct mma_model *m, int max)
 }
 
 /* ------------------------------------------------------------------ */
-/* build                                                               */
+/* relation of mm and active_mm                                        */
 /* ------------------------------------------------------------------ */
 
 int
