@@ -49,6 +49,8 @@ struct sk_cfg {
 	int cpu_where;		/* 0 task.cpu, 1 task.thread_info.cpu, 2 stack */
 	int tlb_kind;		/* MMA_TLB_* */
 	int no_nr_cpu_ids;
+	int percpu_prefix;	/* per-CPU symbols named per_cpu__<name> */
+	const char *online_sym;	/* NULL: __cpu_online_mask */
 };
 
 struct synth {
@@ -72,6 +74,81 @@ sk_default_cfg(struct sk_cfg *c)
 	c->users_off = 0x54;
 	c->count_off = 0x58;
 	c->tlb_kind = MMA_TLB_LAZY;
+}
+
+/*
+ * Kernels older than the bootable Debian ones (nothing before 5.10 can be
+ * downloaded here), as they looked, for the layout choices mmaudit makes:
+ *
+ * SK_ERA_2632: v2.6.32 (RHEL 6).  mm_struct embeds "cpumask_t
+ *   cpu_vm_mask" (until Linux kernel commit de03c72cfce5 ("mm: convert
+ *   mm->cpu_vm_cpumask into cpumask_var_t") (in v3.0)); per-CPU symbols
+ *   are named per_cpu__<name> (until Linux kernel commit dd17c8f72993
+ *   ("percpu: remove per_cpu__ prefix.") (in v2.6.34)); x86 struct
+ *   tlb_state { struct mm_struct *active_mm; int state; }; "volatile long
+ *   state"; the CPU in thread_info, reached through task->stack; the online
+ *   mask is kernel/cpu.c's cpu_online_bits.  RHEL 6 x86_64: NR_CPUS 4096.
+ * SK_ERA_310: v3.10 with CONFIG_CPUMASK_OFFSTACK (RHEL 7, NR_CPUS 5120,
+ *   seed 001's kernel).  "cpumask_var_t cpu_vm_mask_var" plus "struct
+ *   cpumask cpumask_allocation" (#ifdef CONFIG_CPUMASK_OFFSTACK; 3.10's
+ *   mm_init_cpumask() points the first at the second); tlb_state, state,
+ *   thread_info and cpu_online_bits as in 2.6.32, per-CPU names plain.
+ * SK_ERA_310_ONSTACK: the same without OFFSTACK and NR_CPUS 64: the
+ *   cpumask_var_t is "struct cpumask[1]", 8 bytes like a pointer.
+ * SK_ERA_413: v4.13.  Still cpu_vm_mask_var (until Linux kernel commit
+ *   c1a2f7f0c064, v4.19), x86 THREAD_INFO_IN_TASK (task_struct.cpu), and
+ *   tlb_state.loaded_mm with no lazy flag: Linux kernel commit
+ *   94b1b03b519b ("x86/mm: Rework lazy TLB mode and TLB freshness
+ *   tracking") (in v4.13) removed tlb_state.state.
+ * SK_ERA_414: v4.14: Linux kernel commit b956575bed91 ("x86/mm: Flush
+ *   more aggressively in lazy TLB mode") (in v4.14) added "bool is_lazy"
+ *   to tlb_state.
+ */
+enum sk_era {
+	SK_ERA_NONE = 0,
+	SK_ERA_2632,
+	SK_ERA_310,
+	SK_ERA_310_ONSTACK,
+	SK_ERA_413,
+	SK_ERA_414,
+};
+
+static void sk_default_cfg(struct sk_cfg *c);
+
+static void
+sk_era_cfg(struct sk_cfg *c, int era)
+{
+	sk_default_cfg(c);
+	c->users_off = 0x4c;
+	c->count_off = 0x50;
+	switch (era) {
+	case SK_ERA_2632:
+		c->nr_cpus_max = 4096;
+		c->mask_kind = MMA_MASK_CPU_VM_MASK;
+		c->state_old = 1;
+		c->cpu_where = 2;
+		c->tlb_kind = MMA_TLB_OLD;
+		c->percpu_prefix = 1;
+		c->online_sym = "cpu_online_bits";
+		break;
+	case SK_ERA_310:
+	case SK_ERA_310_ONSTACK:
+		c->nr_cpus_max = era == SK_ERA_310 ? 5120 : 64;
+		c->mask_kind = era == SK_ERA_310 ? MMA_MASK_VAR_PTR :
+			       MMA_MASK_VAR_ARRAY;
+		c->state_old = 1;
+		c->cpu_where = 2;
+		c->tlb_kind = MMA_TLB_OLD;
+		c->online_sym = "cpu_online_bits";
+		break;
+	case SK_ERA_413:
+	case SK_ERA_414:
+		c->mask_kind = MMA_MASK_VAR_PTR;
+		c->state_old = 1;
+		c->cpu_where = 0;
+		c->tlb_kind = era == SK_ERA_413 ? MMA_TLB_LOADED : MMA_TLB_LAZY;
+		break;
+	}
 }
 
 static void
@@ -170,7 +247,8 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 		fk_u64(f, SK_INIT_MM + 0x300, SK_INIT_MM + 0x308);
 
 	fk_region(f, SK_ONLINE, (size_t)c->nr_cpus_max / 8);
-	fk_sym(f, "__cpu_online_mask", SK_ONLINE);
+	fk_sym(f, c->online_sym ? c->online_sym : "__cpu_online_mask",
+	       SK_ONLINE);
 	{
 		uint64_t w[128];
 		int i;
@@ -190,11 +268,14 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 	/* per-CPU: runqueues, cpu_tlbstate(_shared) */
 	fk_member(f, "rq", "curr", 0x10, 8, MMA_TC_PTR);
 	fk_member(f, "rq", "idle", 0x18, 8, MMA_TC_PTR);
-	fk_percpu(f, "runqueues", SK_RQ, SK_CPU_STRIDE);
-	fk_sym(f, "runqueues", SK_RQ);
+	fk_percpu(f, c->percpu_prefix ? "per_cpu__runqueues" : "runqueues",
+		  SK_RQ, SK_CPU_STRIDE);
+	fk_sym(f, c->percpu_prefix ? "per_cpu__runqueues" : "runqueues", SK_RQ);
 	if (c->tlb_kind != MMA_TLB_NONE) {
-		fk_percpu(f, "cpu_tlbstate", SK_TLB, SK_CPU_STRIDE);
-		fk_sym(f, "cpu_tlbstate", SK_TLB);
+		fk_percpu(f, c->percpu_prefix ? "per_cpu__cpu_tlbstate" :
+			  "cpu_tlbstate", SK_TLB, SK_CPU_STRIDE);
+		fk_sym(f, c->percpu_prefix ? "per_cpu__cpu_tlbstate" :
+		       "cpu_tlbstate", SK_TLB);
 	}
 	switch (c->tlb_kind) {
 	case MMA_TLB_LAZY:
@@ -205,6 +286,9 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 		fk_member(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR);
 		fk_member(f, "tlb_state_shared", "is_lazy", 0, 1, MMA_TC_INT);
 		fk_percpu(f, "cpu_tlbstate_shared", SK_TLBSH, SK_CPU_STRIDE);
+		break;
+	case MMA_TLB_LOADED:
+		fk_member(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR);
 		break;
 	case MMA_TLB_OLD:
 		fk_member(f, "tlb_state", "active_mm", 0, 8, MMA_TC_PTR);
@@ -333,6 +417,9 @@ sk_cpu(struct synth *s, int cpu, uint64_t curr, uint64_t idle, uint64_t loaded,
 	case MMA_TLB_LAZY:
 		fk_u64(&s->f, tlb, loaded);
 		fk_poke(&s->f, tlb + 0x18, &lazy, 1);
+		break;
+	case MMA_TLB_LOADED:
+		fk_u64(&s->f, tlb, loaded);
 		break;
 	case MMA_TLB_SHARED:
 		fk_u64(&s->f, tlb, loaded);

@@ -43,35 +43,42 @@ static void
 seed001(void)
 {
 	/*
-	 * 3.10/RHEL7 x86_64 with CONFIG_CPUMASK_OFFSTACK, NR_CPUS 5120:
-	 * mm->cpu_vm_mask_var points at mm->cpumask_allocation, 80 unsigned
-	 * longs; the only set bit is 0x2000000000000 in word 0 -> CPU 49.
-	 * Old kernel everywhere: long state, cpu via task->stack, tlbstate
-	 * active_mm/state.
+	 * Seed 001: a RHEL 7 (3.10, CONFIG_CPUMASK_OFFSTACK) vmcore read by
+	 * hand: mm_users 904, mm_count 46, and mm->cpumask_allocation
+	 * printed as 80 unsigned longs whose only set bit was
+	 * 0x2000000000000 in word 0: CPU 49.  cpu_vm_mask_var answers
+	 * crash's raw TYPEDEF "cpumask_var_t", which resolves to a pointer;
+	 * the pointer holds the address of cpumask_allocation.  The old
+	 * mapping decoded the pointer's own value as the mask.
 	 */
 	struct sk_cfg c;
 	struct synth s;
 	struct mma_layout l;
 	struct mma_model m;
-	uint64_t mm, w0 = 0x2000000000000ULL;
+	uint64_t mm, alloc, w0 = 0x2000000000000ULL;
 	long long before;
-	int i;
+	char name[64];
+	int i, raw;
 
-	sk_default_cfg(&c);
+	sk_era_cfg(&c, SK_ERA_310);
 	c.ncpu = 64;
-	c.nr_cpus_max = 80 * 64;
-	c.mask_kind = MMA_MASK_VAR_PTR;
-	c.state_old = 1;
-	c.cpu_where = 2;
-	c.tlb_kind = MMA_TLB_OLD;
 	sk_init(&s, &c);
 	mm = sk_mm(&s, 904, 46, "");
-	fk_u64(&s.f, mm + 0x308, w0);	/* cpumask_allocation word 0 */
+	alloc = mm + (uint64_t)fk_member_offset(&s.f, "mm_struct",
+						"cpumask_allocation");
+	fk_u64(&s.f, alloc, w0);	/* cpumask_allocation.bits[0] */
+	fk_u64(&s.f, mm + (uint64_t)fk_member_offset(&s.f, "mm_struct",
+						     "cpu_vm_mask_var"), alloc);
 	sk_task(&s, 100, 100, "java", 0, mm, mm, 49);
 	if (sk_build(&s, &l, &m)) {
 		check(0, "seed 001 layout", "%s", l.why);
 		return;
 	}
+	mma_member_class(&s.t, "mm_struct", "cpu_vm_mask_var", &raw, name,
+			 sizeof(name));
+	check(raw == MMA_TC_TYPEDEF && !strcmp(name, "cpumask_var_t"),
+	      "seed 001: raw answer TYPEDEF cpumask_var_t", "%s %s",
+	      mma_tc_name(raw), name);
 	CHECK_EQ_INT("seed 001: cpu_vm_mask_var is a pointer", l.mask_kind,
 		     MMA_MASK_VAR_PTR);
 	CHECK_EQ_INT("seed 001: tlbstate active_mm/state", l.tlb_kind,
@@ -80,7 +87,7 @@ seed001(void)
 	i = mma_model_find_mm(&m, mm);
 	CHECK_EQ_STR("seed 001: CPU 49", m.mms[i].cpus, "49");
 	CHECK_EQ_INT("seed 001: mask address is cpumask_allocation",
-		     m.mms[i].mask_addr, mm + 0x308);
+		     m.mms[i].mask_addr, alloc);
 	CHECK_EQ_INT("seed 001: mm_users 904", m.mms[i].users, 904);
 	CHECK_EQ_INT("seed 001: mm_count 46", m.mms[i].count, 46);
 	CHECK_EQ_INT("seed 001: cpu via task->stack",
@@ -95,6 +102,107 @@ seed001(void)
 	CHECK_EQ_INT("seed 001: one mask word read for nr_cpu_ids 64",
 		     s.f.bytes - before, 8);
 	mma_model_free(&m);
+
+	/* a target that cannot resolve typedefs: 8 bytes + allocation */
+	s.t.typedef_type = NULL;
+	mma_layout_resolve(&s.t, &l);
+	CHECK_EQ_INT("seed 001 without typedef resolution: pointer by size",
+		     l.mask_kind, MMA_MASK_VAR_PTR);
+	check(strstr(l.notes, "cpu_vm_mask_var(ptr,by-size)") != NULL,
+	      "seed 001 without typedef resolution: noted", "notes \"%s\"",
+	      l.notes);
+	fk_free(&s.f);
+}
+
+/* one mm on an old-era kernel: kinds and the decoded mask */
+static void
+era_case(const char *label, int era, int typedefs, int want_mask,
+	 int want_tlb, const char *rq_sym)
+{
+	struct sk_cfg c;
+	struct synth s;
+	struct mma_layout l;
+	struct mma_model m;
+	uint64_t mm;
+	char n[160];
+	int i;
+
+	sk_era_cfg(&c, era);
+	sk_init(&s, &c);
+	if (!typedefs)
+		s.t.typedef_type = NULL;
+	mm = sk_mm(&s, 2, 1, "1,3");
+	sk_task(&s, 100, 100, "p", 0, mm, mm, 1);
+	sk_cpu(&s, 1, s.tasks[0], SK_INIT_TASK, mm, 0);
+	if (sk_build(&s, &l, &m)) {
+		check(0, label, "layout not ok: %s", l.why);
+		fk_free(&s.f);
+		return;
+	}
+	snprintf(n, sizeof(n), "%s: mask kind", label);
+	CHECK_EQ_INT(n, l.mask_kind, want_mask);
+	snprintf(n, sizeof(n), "%s: tlbstate kind", label);
+	CHECK_EQ_INT(n, l.tlb_kind, want_tlb);
+	snprintf(n, sizeof(n), "%s: runqueues symbol", label);
+	CHECK_EQ_STR(n, l.rq_sym ? l.rq_sym : "(none)", rq_sym);
+	i = mma_model_find_mm(&m, mm);
+	snprintf(n, sizeof(n), "%s: mask decoded", label);
+	check(i >= 0 && m.mms[i].mask_ok && !strcmp(m.mms[i].cpus, "1,3"), n,
+	      "got \"%s\"", i >= 0 ? m.mms[i].cpus : "?");
+	snprintf(n, sizeof(n), "%s: CPU 1 loaded the mm", label);
+	CHECK_EQ_INT(n, m.cpus[1].loaded_mm, mm);
+	mma_model_free(&m);
+	fk_free(&s.f);
+}
+
+static void
+eras(void)
+{
+	era_case("2.6.32 cpu_vm_mask", SK_ERA_2632, 1, MMA_MASK_CPU_VM_MASK,
+		 MMA_TLB_OLD, "per_cpu__runqueues");
+	era_case("3.10 OFFSTACK", SK_ERA_310, 1, MMA_MASK_VAR_PTR, MMA_TLB_OLD,
+		 "runqueues");
+	era_case("3.10 OFFSTACK, no typedef resolution", SK_ERA_310, 0,
+		 MMA_MASK_VAR_PTR, MMA_TLB_OLD, "runqueues");
+	era_case("3.10 !OFFSTACK NR_CPUS 64", SK_ERA_310_ONSTACK, 1,
+		 MMA_MASK_VAR_ARRAY, MMA_TLB_OLD, "runqueues");
+	/* 8 bytes but no cpumask_allocation: the array, not a pointer */
+	era_case("3.10 !OFFSTACK NR_CPUS 64, no typedef resolution",
+		 SK_ERA_310_ONSTACK, 0, MMA_MASK_VAR_ARRAY, MMA_TLB_OLD,
+		 "runqueues");
+	era_case("4.13 loaded_mm", SK_ERA_413, 1, MMA_MASK_VAR_PTR,
+		 MMA_TLB_LOADED, "runqueues");
+	era_case("4.14 loaded_mm + is_lazy", SK_ERA_414, 1, MMA_MASK_VAR_PTR,
+		 MMA_TLB_LAZY, "runqueues");
+}
+
+/* typedef chains: resolved step by step, bounded, unknown stays TYPEDEF */
+static void
+typedef_chains(void)
+{
+	struct sk_cfg c;
+	struct synth s;
+	int raw;
+
+	sk_default_cfg(&c);
+	sk_init(&s, &c);
+	fk_member_td(&s.f, "x", "a", 0, 8, "t1");
+	fk_typedef(&s.f, "t1", MMA_TC_TYPEDEF, "t2");
+	fk_typedef(&s.f, "t2", MMA_TC_PTR, NULL);
+	CHECK_EQ_STR("typedef chain t1 -> t2 -> PTR",
+		     mma_tc_name(mma_member_class(&s.t, "x", "a", &raw, NULL,
+						  0)), "PTR");
+	fk_typedef(&s.f, "t2", MMA_TC_TYPEDEF, "t1");	/* a cycle */
+	CHECK_EQ_STR("typedef cycle stops as TYPEDEF",
+		     mma_tc_name(mma_member_class(&s.t, "x", "a", NULL, NULL,
+						  0)), "TYPEDEF");
+	fk_member_td(&s.f, "x", "b", 8, 8, "nosuch_t");
+	CHECK_EQ_STR("unknown typedef stays TYPEDEF",
+		     mma_tc_name(mma_member_class(&s.t, "x", "b", NULL, NULL,
+						  0)), "TYPEDEF");
+	CHECK_EQ_STR("missing member is NONE",
+		     mma_tc_name(mma_member_class(&s.t, "x", "c", NULL, NULL,
+						  0)), "NONE");
 	fk_free(&s.f);
 }
 
@@ -271,6 +379,8 @@ main(void)
 	mask_case("cpu_vm_mask_var pointer (OFFSTACK)", &c, "3", MMA_MASK_VAR_PTR,
 		  "3");
 	seed001();
+	eras();
+	typedef_chains();
 	anon_count();
 	fallbacks();
 	states();
