@@ -63,6 +63,8 @@ mma_json_head(FILE *fp, const char *cmd)
 	mma_json_str(fp, cmd);
 }
 
+static const char *status_word(const struct mma_model *m);
+
 static void
 json_summary(const struct mma_model *m, FILE *fp)
 {
@@ -72,14 +74,16 @@ json_summary(const struct mma_model *m, FILE *fp)
 		"\"nr_cpu_ids\":%u,\"cpus_online\":%d,\"bug\":%d,"
 		"\"suspicious\":%d,\"info\":%d,\"bad_tasks\":%d,"
 		"\"read_errors\":%d,\"list_walked\":%d,\"list_added\":%d,"
-		"\"list_state\":\"%s\",\"ms\":%.1f,\"timing_ms\":{"
+		"\"list_state\":\"%s\",\"missing\":%d,\"verdict\":\"%s\","
+		"\"ms\":%.1f,\"timing_ms\":{"
 		"\"tasks\":%.1f,\"cpus\":%.1f,\"walk\":%.1f,\"mms\":%.1f,"
 		"\"rules\":%.1f}}",
 		m->ntasks, m->nmms, m->ncpus, l->nr_cpu_ids,
 		m->online ? m->nonline : -1, m->nsev[MMA_SEV_BUG],
 		m->nsev[MMA_SEV_SUSPICIOUS], m->nsev[MMA_SEV_INFO],
 		m->bad_tasks, m->read_errors, m->list_walked, m->list_added,
-		mma_list_state_name(m->list_state), m->build_ms, m->ms_tasks, m->ms_cpus,
+		mma_list_state_name(m->list_state), m->missing,
+		status_word(m), m->build_ms, m->ms_tasks, m->ms_cpus,
 		m->ms_walk, m->ms_mms, m->ms_rules);
 }
 
@@ -275,10 +279,13 @@ mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
 				fprintf(fp, "%s%d", j ? "," : "", x->tgids[j]);
 			fprintf(fp, "],\"kthread_users\":%d,\"mm_count\":%d,"
 				"\"lazy\":%d,\"lazy_oncpu\":%d,\"loaded_on\":%d,"
-				"\"explained\":%d,\"slack\":%d,"
-				"\"users_slack\":%d,", x->nkthread, x->count,
-				x->nlazy, x->nlazy_oncpu, x->nloaded,
-				x->explained, x->slack, x->users_slack);
+				"\"explained\":%d,\"explained_max\":%d,"
+				"\"lazy_unref\":%d,\"prev_mm\":%d,"
+				"\"slack\":%d,\"users_slack\":%d,",
+				x->nkthread, x->count, x->nlazy,
+				x->nlazy_oncpu, x->nloaded, x->explained,
+				x->explained_max, x->nlazy_unref, x->nprev,
+				x->slack, x->users_slack);
 			jaddr(fp, "mask", x->mask_addr);
 			fprintf(fp, ",\"mask_ok\":%s,\"cpus\":",
 				x->mask_ok ? "true" : "false");
@@ -420,10 +427,16 @@ finding_match(const struct mma_finding *x, const struct mma_filter *f)
 	return 1;
 }
 
+/*
+ * bugs: a bug finding; incomplete: no bug, but objects mmaudit needed are
+ * in pages the dump left out (makedumpfile filtering), so a clean result
+ * is not proof; clean otherwise.
+ */
 static const char *
 status_word(const struct mma_model *m)
 {
-	return m->nsev[MMA_SEV_BUG] ? "bugs" : "clean";
+	return m->nsev[MMA_SEV_BUG] ? "bugs" : m->missing ? "incomplete" :
+	       "clean";
 }
 
 void
@@ -486,8 +499,13 @@ mma_render_summary(const struct mma_model *m, unsigned flags, FILE *fp)
 		return;
 	}
 	fprintf(fp, "mmcheck: %d tasks, %d mms, %d cpus: %d bug, %d suspicious, "
-		"%d info (%s, %.0f ms)\nmmaudit-status: ok\n", m->ntasks,
+		"%d info (%s, %.0f ms)\n", m->ntasks,
 		m->nmms, m->ncpus, m->nsev[MMA_SEV_BUG],
 		m->nsev[MMA_SEV_SUSPICIOUS], m->nsev[MMA_SEV_INFO],
 		status_word(m), m->build_ms);
+	if (m->missing)
+		fprintf(fp, "mmcheck: incomplete dump: %d object(s) mmaudit "
+			"reads are in pages not in the dump (filtered); "
+			"they were skipped, not judged\n", m->missing);
+	fprintf(fp, "mmaudit-status: ok\n");
 }
