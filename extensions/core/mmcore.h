@@ -435,25 +435,31 @@ struct mma_build_opts {
 	int max_tasks;		/* hard cap on the list walk */
 };
 
-/* model.c */
+/* model.c: building the model (tasks.c, mms.c, cpus.c do the reading) */
 void mma_model_init(struct mma_model *m, const struct mma_target *t,
 		    const struct mma_layout *l);
-/* add a task address handed in by the adapter (src: MMA_SRC_*) */
-int mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src);
-/* also show this mm even if no task or CPU reaches it (before build) */
-int mma_model_add_mm(struct mma_model *m, uint64_t addr);
 /* finish: per-CPU data, list walk, mms, counters, rules */
 int mma_model_build(struct mma_model *m, const struct mma_build_opts *o);
 void mma_model_free(struct mma_model *m);
 int mma_model_find_mm(const struct mma_model *m, uint64_t addr);
 int mma_model_find_task(const struct mma_model *m, uint64_t addr);
-/* read and decode a cpumask at addr (nbits wide) */
+
+/* tasks.c: add a task address handed in by the adapter (src: MMA_SRC_*) */
+int mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src);
+
+/* mms.c */
+/* also show this mm even if no task or CPU reaches it (before build) */
+int mma_model_add_mm(struct mma_model *m, uint64_t addr);
+/* read nwords words of a cpumask at addr; 0 ok */
 int mma_read_mask(const struct mma_model *m, uint64_t addr, uint64_t *w,
 		  unsigned nwords);
 /* address of mm_cpumask(mm), 0 on error */
 uint64_t mma_mm_mask_addr(const struct mma_model *m, uint64_t mm);
+
+/* read.c */
 int mma_kvaddr_ok(const struct mma_target *t, uint64_t addr, unsigned align);
 
+/* hash.c */
 void mma_hash_init(struct mma_hash *h);
 void mma_hash_free(struct mma_hash *h);
 int mma_hash_get(const struct mma_hash *h, uint64_t key);
