@@ -9,11 +9,20 @@
 #   dumps.sh tags                   print the known tags
 #   dumps.sh verify                 cross-check the ELF dumps with drgn (verify.py)
 #   dumps.sh make-bench [tag]       the benchmark dump (~20,000 tasks, ~2,000 mms)
+#   dumps.sh make-scenarios [tag...]  scenario dumps: states made by the kernel
+#                                   through the test module kmod/mmstate.c
+#                                   (default tags: $SCEN_TAGS; scenarios: all,
+#                                   or those in $MMAUDIT_SCENARIOS)
+#   dumps.sh list-scenarios         one line per complete scenario dump:
+#                                   <tag> <scenario> <fmt> <vmlinux> <vmcore> <manifest>
+#   dumps.sh kmod <tag>             build the test module for a tag's kernel, print its path
 #
 # Tags: bookworm-6.1 bullseye-5.10 trixie-6.12; modes: live panic; fmts: elf kdump.
 # Everything lives under $MMAUDIT_CACHE (default ~/.cache/mmaudit):
 #   kernels/<tag>/{vmlinuz,vmlinux,modules/,abi,version,complete}
 #   dumps/<tag>/<mode>.{elf,kdump,manifest.json,serial.log,complete}
+#   dumps/scen-<tag>/<scenario>.{elf,kdump,manifest.json,serial.log,complete}
+#   kheaders/<abi>/  kmod/<abi>-<hash of kmod/>/mmstate.ko
 # See testdumps/README.md.
 set -euo pipefail
 
@@ -36,6 +45,10 @@ BENCH_MEM=3G
 BENCH_APPEND="mmwork.procs=1990 mmwork.threads=10 mmwork.singles=0 mmwork.maxthreads=200000 mmwork.settle=120000"
 BENCH_BOOT_TIMEOUT=1500
 BENCH_RUN_TIMEOUT=1800
+# scenario dumps (make-scenarios): see scen_conf and testdumps/README.md
+SCENARIOS=(kthread_use_mm leak_grab leak_get extra_mmdrop bit_clear leaked_lazy hotplug stuck_flush busy_flush)
+SCEN_TAGS=${MMAUDIT_SCEN_TAGS:-bookworm-6.1 bullseye-5.10 trixie-6.12}
+SCEN_BOOT_TIMEOUT=180
 
 say() { echo "dumps.sh: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -143,6 +156,112 @@ fetch_kernel() {
     say "$tag: kernel $abi ($(cat "$out/version")) ready in $((SECONDS - t0)) s: $out"
 }
 
+# ------------------------------------------------------------------ test module
+# The scenario dumps load testdumps/kmod/mmstate.c, built against the Debian
+# headers of the tag's kernel: linux-headers-<abi> and what it depends on
+# (linux-headers-<ver>-common, linux-kbuild-<ver>), downloaded from the tag's
+# suites and extracted under $cache/kheaders/<abi> (never installed).
+
+kmod_hash() {
+    (cd "$here/kmod" && cat Kbuild mmstate.c) | sha256sum | cut -c1-16
+}
+
+# the newest GLIBC_x.y an ELF file needs (empty when none)
+glibc_need() {
+    objdump -T "$1" 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n1
+}
+
+fetch_headers() {   # tag; prints the headers directory
+    local tag=$1 abi out tmp deb deps f need host libs=""
+    abi=$(cat "$kdir/$tag/abi")
+    out=$cache/kheaders/$abi
+    if [ ! -e "$out/complete" ]; then
+        tag_conf "$tag"
+        say "$tag: fetching the Debian headers of $abi"
+        tmp=$out.tmp
+        rm -rf "$tmp"
+        mkdir -p "$tmp/debs" "$tmp/root"
+        (cd "$tmp/debs" && apt_alt -q -o APT::Sandbox::User=root download "linux-headers-$abi" >&2) ||
+            die "$tag: linux-headers-$abi does not download"
+        deb=$(ls "$tmp/debs/linux-headers-$abi"_*.deb)
+        deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/^ *//; s/[ (].*//' |
+               grep -E '^linux-(headers|kbuild)-' || true)
+        [ -n "$deps" ] || die "$tag: no headers/kbuild dependency in $deb"
+        # kbuild host programs linked against a newer glibc than this
+        # machine's run with the suite's own libc (extracted, not installed)
+        (cd "$tmp/debs" && apt_alt -q -o APT::Sandbox::User=root download $deps >&2) ||
+            die "$tag: cannot download $deps"
+        for deb in "$tmp/debs/"*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+        host=$(ldd --version | head -n1 | grep -o '[0-9][0-9.]*$')
+        while IFS= read -r f; do
+            need=$(glibc_need "$f")
+            [ -n "$need" ] || continue
+            [ "$(printf '%s\n%s\n' "$need" "$host" | sort -V | tail -n1)" = "$host" ] && continue
+            libs="$libs $f"
+        done < <(find "$tmp/root/usr/lib" -path '*linux-kbuild-*' -type f -perm -u+x)
+        if [ -n "$libs" ]; then
+            say "$tag: kbuild programs need a newer glibc than $host:$(for f in $libs; do printf ' %s' "${f##*/}"; done)"
+            (cd "$tmp/debs" && rm -f ./*.deb && apt_alt -q -o APT::Sandbox::User=root download libc6 libelf1t64 libzstd1 zlib1g >&2) ||
+                die "$tag: cannot download the suite's libc6"
+            mkdir -p "$tmp/libc"
+            for deb in "$tmp/debs/"*.deb; do dpkg-deb -x "$deb" "$tmp/libc"; done
+            for f in $libs; do
+                mv "$f" "$f.bin"
+                printf '#!/bin/sh\n# %s needs glibc %s: run it with the suite libc under %s\nl=%s\nexec "$l/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "$l/usr/lib/x86_64-linux-gnu:$l/lib/x86_64-linux-gnu" "$0.bin" "$@"\n' \
+                    "${f##*/}" "$(glibc_need "$f.bin")" "$out/libc" "$out/libc" > "$f"
+                chmod 755 "$f"
+            done
+        fi
+        rm -rf "$tmp/debs"
+        mv "$tmp" "$out.new"
+        rm -rf "$out"
+        mv "$out.new" "$out"
+        # the arch Makefile includes the -common one by absolute path
+        sed -i -E "s|^include /usr/src/|include $out/root/usr/src/|" "$out/root/usr/src/linux-headers-$abi/Makefile"
+        touch "$out/complete"
+    fi
+    echo "$out/root/usr/src/linux-headers-$abi"
+}
+
+# path of mmstate.ko for a tag's kernel (built if missing, cached by ABI and
+# source hash); fails with the build log when the toolchain cannot build it
+kmod_path() {   # tag
+    local tag=$1 abi h out hdr cc want vars=() t0=$SECONDS
+    abi=$(cat "$kdir/$tag/abi")
+    h=$(kmod_hash)
+    out=$cache/kmod/$abi-$h
+    if [ ! -s "$out/mmstate.ko" ]; then
+        hdr=$(fetch_headers "$tag")
+        # the compiler the kernel was built with (gcc-10 for 5.10, gcc-12
+        # for 6.1, gcc-14 for 6.12); the host's gcc when it is not installed
+        want=$(sed -nE 's/^CC = .*\)(gcc-[0-9]+)$/\1/p' "$hdr/.kernelvariables" | head -n1)
+        cc=${want:-gcc}
+        command -v "$cc" > /dev/null || cc=gcc
+        # no BTF for the module (pahole is not needed; nothing reads it)
+        vars=(CC="$cc" CONFIG_DEBUG_INFO_BTF_MODULES=)
+        # a kernel configured with gcc >= 14 asks for -fmin-function-alignment;
+        # for compilers without it the kernel's own fallback is -falign-functions
+        if grep -q '^CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=y' "$hdr/.config" &&
+                ! echo 'int x;' | "$cc" -fmin-function-alignment=16 -x c -c -o /dev/null - 2> /dev/null; then
+            vars+=(CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+        fi
+        say "$tag: building mmstate.ko for $abi with $cc (kernel built with ${want:-?})"
+        rm -rf "$out.tmp"
+        mkdir -p "$out.tmp"
+        cp "$here/kmod/Kbuild" "$here/kmod/mmstate.c" "$out.tmp/"
+        echo "abi=$abi cc=$cc ($("$cc" --version | head -n1)) kernel_cc=${want:-?} vars=${vars[*]}" > "$out.tmp/build.info"
+        if ! make -C "$hdr" M="$out.tmp" "${vars[@]}" modules > "$out.tmp/build.log" 2>&1; then
+            tail -n 20 "$out.tmp/build.log" >&2
+            die "$tag: mmstate.ko does not build for $abi (log: $out.tmp/build.log)"
+        fi
+        grep -E 'warning|error' "$out.tmp/build.log" >&2 || true
+        rm -rf "$out"
+        mv "$out.tmp" "$out"
+        say "$tag: mmstate.ko built in $((SECONDS - t0)) s: $out/mmstate.ko"
+    fi
+    echo "$out/mmstate.ko"
+}
+
 # ------------------------------------------------------------------ guest
 mmwork_bin() {
     local h bin
@@ -172,13 +291,14 @@ exec /mmwork
 EOF
 }
 
-build_initramfs() {   # tag dir out
-    local tag=$1 out=$3 st
+build_initramfs() {   # tag dir out [module .ko]
+    local tag=$1 out=$3 ko=${4:-} st
     st=$(mktemp -d "$2/initramfs.XXXXXX")
     mkdir -p "$st/bin" "$st/proc" "$st/sys" "$st/dev" "$st/lib/modules"
     cp /bin/busybox "$st/bin/busybox"
     cp "$(mmwork_bin)" "$st/mmwork"
     cp "$kdir/$tag/modules/"* "$st/lib/modules/"
+    [ -z "$ko" ] || cp "$ko" "$st/lib/modules/mmstate.ko"   # loaded by mmwork, not by /init
     init_script > "$st/init"
     chmod 755 "$st/init" "$st/mmwork" "$st/bin/busybox"
     (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
@@ -189,7 +309,7 @@ build_initramfs() {   # tag dir out
 # key of a dump: changes when the workload, the kernel or the setup changes
 dump_key() {   # tag mode (after variant_conf)
     local tag=$1 mode=$2
-    { echo "rev=$WORKLOAD_REV mem=$mem smp=$smp extra=$extra mode=$mode"
+    { echo "rev=$WORKLOAD_REV mem=$mem smp=$smp extra=$extra mode=$mode${ko:+ kmod=$ko}"
       cat "$kdir/$tag/abi" "$here/mmwork.c"; init_script; } | sha256sum | cut -c1-16
 }
 
@@ -198,37 +318,54 @@ dump_complete() {   # dir mode
         [ -s "$1/$2.manifest.json" ]
 }
 
-# per-variant settings on top of tag_conf: sets d mem extra boot_to run_to
-variant_conf() {   # tag variant
+# per-variant settings on top of tag_conf: sets d mem extra boot_to run_to,
+# stem (file names in d) and ko (test module to put in the initramfs)
+variant_conf() {   # tag variant mode
     tag_conf "$1"
+    stem=${3:-live} ko=""
     case ${2:-} in
     "") d=$ddir/$1; mem=$MEM; boot_to=$BOOT_TIMEOUT; run_to=$RUN_TIMEOUT ;;
     bench) d=$ddir/bench-$1; mem=$BENCH_MEM; extra="$extra $BENCH_APPEND"
            boot_to=$BENCH_BOOT_TIMEOUT; run_to=$BENCH_RUN_TIMEOUT ;;
+    scen:*) d=$ddir/scen-$1; mem=$MEM; boot_to=$SCEN_BOOT_TIMEOUT; run_to=$RUN_TIMEOUT
+            stem=${2#scen:}; scen_conf "$1" "$stem"; ko=$(kmod_path "$1") ;;
     *) die "unknown variant $2" ;;
     esac
 }
 
+# per-scenario guest setup (after tag_conf): -smp and kernel arguments
+scen_conf() {   # tag scenario
+    case $2 in
+    hotplug)
+        # 160 possible CPUs (nr_cpu_ids 160: three cpumask words), boot 2,
+        # online cpu130 (word 2), then offline cpu1 once a spinner ran there
+        smp=160; extra="maxcpus=2 mmwork.online=130 mmwork.offline=1" ;;
+    *) smp=4; extra="" ;;
+    esac
+    extra="$extra mmwork.scenario=$2"
+    extra=${extra# }
+}
+
 make_dump() {   # tag mode [variant]
-    local tag=$1 mode=$2 variant=${3:-} key t0=$SECONDS d mem boot_to run_to
-    variant_conf "$tag" "$variant"
+    local tag=$1 mode=$2 variant=${3:-} key t0=$SECONDS d mem boot_to run_to stem ko
+    variant_conf "$tag" "$variant" "$mode"
     key=$(dump_key "$tag" "$mode")
-    if dump_complete "$d" "$mode"; then
-        if [ "$(cat "$d/$mode.complete")" = "$key" ]; then
+    if dump_complete "$d" "$stem"; then
+        if [ "$(cat "$d/$stem.complete")" = "$key" ]; then
             return 0
         fi
-        say "$tag $mode: stale (workload or kernel changed), redoing"
+        say "$tag $stem: stale (workload or kernel changed), redoing"
     fi
     mkdir -p "$d"
-    rm -f "$d/$mode.complete" "$d/$mode.elf" "$d/$mode.kdump" "$d/$mode.manifest.json" \
-        "$d/$mode".*.part
+    rm -f "$d/$stem.complete" "$d/$stem.elf" "$d/$stem.kdump" "$d/$stem.manifest.json" \
+        "$d/$stem".*.part
     local abi initrd sockdir append
     abi=$(cat "$kdir/$tag/abi")
     initrd=$d/initramfs.cpio.gz
-    build_initramfs "$tag" "$d" "$initrd"
+    build_initramfs "$tag" "$d" "$initrd" "$ko"
     sockdir=$(mktemp -d /tmp/mmaudit-qmp.XXXXXX)
     append="console=ttyS0 loglevel=4 panic=0 mmwork.mode=$mode $extra"
-    say "$tag $mode${variant:+ ($variant)}: booting $abi under QEMU TCG (-smp $smp, $mem)"
+    say "$tag $stem${variant:+ ($variant)}: booting $abi under QEMU TCG (-smp $smp, $mem)"
     local host
     host=$(printf '{"tag":"%s","abi":"%s","package_version":"%s","qemu_smp":"%s","memory":"%s","append":"%s","qemu":"%s"}' \
         "$tag" "$abi" "$(cat "$kdir/$tag/version")" "$smp" "$mem" "$append" \
@@ -239,22 +376,22 @@ make_dump() {   # tag mode [variant]
     local rc=1 attempt
     for attempt in 1 2 3 4 5; do
         rc=0
-        python3 "$here/qmp.py" --mode "$mode" --qmp "$sockdir/qmp" --serial "$d/$mode.serial.log" \
-            --elf "$d/$mode.elf" --kdump "$d/$mode.kdump" --manifest "$d/$mode.manifest.json" \
+        python3 "$here/qmp.py" --mode "$mode" --qmp "$sockdir/qmp" --serial "$d/$stem.serial.log" \
+            --elf "$d/$stem.elf" --kdump "$d/$stem.kdump" --manifest "$d/$stem.manifest.json" \
             --host-json "$host" --timeout "$boot_to" --total-timeout "$run_to" -- \
             qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
             -nodefaults -no-user-config -display none \
-            -serial "file:$d/$mode.serial.log" -qmp "unix:$sockdir/qmp,server=on,wait=off" \
+            -serial "file:$d/$stem.serial.log" -qmp "unix:$sockdir/qmp,server=on,wait=off" \
             -device vmcoreinfo -device pvpanic -action panic=pause -no-reboot \
             -kernel "$kdir/$tag/vmlinuz" -initrd "$initrd" -append "$append" || rc=$?
         [ "$rc" = 0 ] && break
-        [ "$attempt" -lt 5 ] && say "$tag $mode: attempt $attempt failed, booting again"
-        cp -f "$d/$mode.serial.log" "$d/$mode.serial.log.failed-$attempt" 2>/dev/null || true
+        [ "$attempt" -lt 5 ] && say "$tag $stem: attempt $attempt failed, booting again"
+        cp -f "$d/$stem.serial.log" "$d/$stem.serial.log.failed-$attempt" 2>/dev/null || true
     done
-    [ "$rc" = 0 ] || die "$tag $mode: QEMU run failed (serial log: $d/$mode.serial.log)"
-    jq -e .processes "$d/$mode.manifest.json" > /dev/null || die "$tag $mode: bad manifest"
-    echo "$key" > "$d/$mode.complete"
-    say "$tag $mode: done in $((SECONDS - t0)) s: $d/$mode.{elf,kdump,manifest.json}"
+    [ "$rc" = 0 ] || die "$tag $stem: QEMU run failed (serial log: $d/$stem.serial.log)"
+    jq -e .processes "$d/$stem.manifest.json" > /dev/null || die "$tag $stem: bad manifest"
+    echo "$key" > "$d/$stem.complete"
+    say "$tag $stem: done in $((SECONDS - t0)) s: $d/$stem.{elf,kdump,manifest.json}"
 }
 
 lock() {
@@ -294,6 +431,43 @@ do_make_bench() {
     say "make-bench: complete in $((SECONDS - t0)) s"
     for fmt in "${FMTS[@]}"; do
         echo "$tag live $fmt $kdir/$tag/vmlinux $d/live.$fmt $d/live.manifest.json"
+    done
+}
+
+# scenario dumps (one live boot each) of the given tags; a scenario that
+# fails is reported and the others go on; exit 1 if any failed
+do_make_scenarios() {
+    local tags=("$@") tag sc t0=$SECONDS failed=() scens
+    [ ${#tags[@]} -gt 0 ] || read -r -a tags <<< "$SCEN_TAGS"
+    read -r -a scens <<< "${MMAUDIT_SCENARIOS:-${SCENARIOS[*]}}"
+    for tag in "${tags[@]}"; do tag_conf "$tag"; done
+    lock
+    for tag in "${tags[@]}"; do
+        fetch_kernel "$tag"
+        if ! (kmod_path "$tag" > /dev/null); then
+            say "$tag: no test module: no scenario dumps for this kernel"
+            failed+=("$tag:kmod")
+            continue
+        fi
+        for sc in "${scens[@]}"; do
+            (make_dump "$tag" live "scen:$sc") || failed+=("$tag:$sc")
+        done
+    done
+    exec 9>&-
+    say "make-scenarios: ${tags[*]} in $((SECONDS - t0)) s${failed[*]:+; FAILED: ${failed[*]}}"
+    [ ${#failed[@]} -eq 0 ]
+}
+
+do_list_scenarios() {
+    local tag sc fmt d
+    for tag in "${TAGS[@]}"; do
+        d=$ddir/scen-$tag
+        for sc in "${SCENARIOS[@]}"; do
+            dump_complete "$d" "$sc" && [ -e "$kdir/$tag/complete" ] || continue
+            for fmt in "${FMTS[@]}"; do
+                echo "$tag $sc $fmt $kdir/$tag/vmlinux $d/$sc.$fmt $d/$sc.manifest.json"
+            done
+        done
     done
 }
 
@@ -337,9 +511,12 @@ cmd=${1:-}
 case $cmd in
     make) do_make "$@" ;;
     make-bench) do_make_bench "$@" ;;
+    make-scenarios) do_make_scenarios "$@" ;;
+    list-scenarios) do_list_scenarios ;;
+    kmod) [ $# = 1 ] || die "usage: dumps.sh kmod <tag>"; tag_conf "$1"; lock; fetch_kernel "$1"; kmod_path "$1" ;;
     verify) do_verify ;;
     list) do_list ;;
     path) do_path "$@" ;;
     tags) printf '%s\n' "${TAGS[@]}" ;;
-    *) echo "usage: dumps.sh make [tag...] | list | path <tag> <mode> <fmt> | tags | verify | make-bench [tag]" >&2; exit 2 ;;
+    *) echo "usage: dumps.sh make [tag...] | list | path <tag> <mode> <fmt> | tags | verify | make-bench [tag] | make-scenarios [tag...] | list-scenarios | kmod <tag>" >&2; exit 2 ;;
 esac

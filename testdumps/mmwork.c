@@ -20,6 +20,12 @@
  *   mmwork.settle=MS           max time to wait for a stable task count, default 8000
  *   mmwork.stack=BYTES         pthread stack size, default 65536
  *   mmwork.maxthreads=N        raise kernel.threads-max to N first (big workloads)
+ *   mmwork.offline=LIST        CPUs to take offline once the workload runs
+ *   mmwork.scenario=NAME       a scenario state made by the kernel (most of them
+ *                              through the test module /lib/modules/mmstate.ko):
+ *                              kthread_use_mm leak_grab leak_get extra_mmdrop
+ *                              bit_clear leaked_lazy hotplug stuck_flush busy_flush
+ *   mmwork.count=N             references leaked by leak_grab / leak_get, default 3
  *
  * See testdumps/README.md for the workload shape and the manifest schema.
  */
@@ -36,7 +42,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -54,11 +62,15 @@ static struct {
     int procs, threads, singles, spinners, pincpu, settle_ms;
     long stack, maxthreads;
     char online[256];
-} P = { "live", 1, 16, 2, -1, -1, 8000, 65536, 0, "" };
+    char offline[256], scenario[32];
+    int count;
+} P = { "live", 1, 16, 2, -1, -1, 8000, 65536, 0, "", "", "", 3 };
 
-enum role { R_INIT, R_THREADS, R_VMA, R_VMB, R_VFORK, R_SPIN, R_ZOMBIE, R_MEMHOLD, R_SINGLE, R_NROLES };
+enum role { R_INIT, R_THREADS, R_VMA, R_VMB, R_VFORK, R_SPIN, R_ZOMBIE, R_MEMHOLD, R_SINGLE,
+            R_FLUSH, R_CHURN, R_NROLES };
 static const char *role_name[R_NROLES] = {
-    "init", "threads", "vmA", "vmB", "vfork", "spinner", "zombie", "memhold", "single"
+    "init", "threads", "vmA", "vmB", "vfork", "spinner", "zombie", "memhold", "single",
+    "flush", "churn"
 };
 
 /* message a workload task sends on the ready pipe once it is set up */
@@ -84,6 +96,10 @@ static void die(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (errno %d)\n", errno);
     fflush(stderr);
+    /* a scenario that cannot be set up ends the boot at once: PID 1 exits,
+     * the kernel panics and the host sees it; otherwise the host times out */
+    if (P.scenario[0] && getpid() == 1)
+        exit(1);
     for (;;)           /* PID 1 must not exit: the host times out instead */
         pause();
 }
@@ -181,6 +197,12 @@ static void parse_cmdline(void)
             P.stack = atol(val);
         else if (!strcmp(key, "maxthreads"))
             P.maxthreads = atol(val);
+        else if (!strcmp(key, "offline"))
+            snprintf(P.offline, sizeof P.offline, "%s", val);
+        else if (!strcmp(key, "scenario"))
+            snprintf(P.scenario, sizeof P.scenario, "%s", val);
+        else if (!strcmp(key, "count"))
+            P.count = atoi(val);
         else
             msg("unknown parameter mmwork.%s", key);
     }
@@ -405,6 +427,96 @@ static void zombie_proc(void)
     _exit(0);
 }
 
+/* -- stuck_flush: mmw-flush, whose thread mmw-munmap (pinned to flush_cpu)
+ * populates FLUSH_LEN bytes at FLUSH_ADDR and munmaps them when PID 1 writes
+ * to go_pipe; shared[0] is set just before munmap(), shared[1] after it */
+#define FLUSH_ADDR 0x7e0000000000UL
+#define FLUSH_LEN (64 * 4096UL)
+static int go_pipe[2] = { -1, -1 };
+static volatile int *shared;
+static int flush_cpu = -1;
+
+static void *munmap_thread(void *v)
+{
+    (void)v;
+    set_comm("mmw-munmap");
+    if (flush_cpu >= 0 && pin_self(flush_cpu))
+        msg("mmw-munmap: cannot pin to cpu %d: %s", flush_cpu, strerror(errno));
+    char *p = mmap((void *)FLUSH_ADDR, FLUSH_LEN, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
+    if (p != (char *)FLUSH_ADDR)
+        die("mmw-munmap: mmap at %#lx", FLUSH_ADDR);
+    memset(p, 0x5a, FLUSH_LEN);
+    send_ready(R_FLUSH, 0);
+    char c;
+    while (read(go_pipe[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    shared[0] = 1;
+    munmap(p, FLUSH_LEN);          /* TLB shootdown to the other CPUs of the mm */
+    shared[1] = 1;
+    sleep_forever();
+    return NULL;
+}
+
+static void flush_proc(void)
+{
+    set_comm("mmw-flush");
+    pthread_t t;
+    int e = pthread_create(&t, NULL, munmap_thread, NULL);
+    if (e) {
+        errno = e;
+        die("pthread_create");
+    }
+    send_ready(R_FLUSH, 0);
+    sleep_forever();
+}
+
+/* -- busy_flush: mmw-churn, one thread per online CPU (pinned) mapping,
+ * touching, mprotecting and unmapping memory in a loop: TLB shootdowns
+ * all the time on every CPU */
+static int churn_cpus[MAX_CPUS], nchurn;
+
+static void *churn_thread(void *v)
+{
+    int n = (int)(long)v;
+    char name[16];
+    snprintf(name, sizeof name, "mmw-churn%d", n);
+    set_comm(name);
+    if (pin_self(churn_cpus[n]))
+        msg("%s: cannot pin to cpu %d: %s", name, churn_cpus[n], strerror(errno));
+    send_ready(R_CHURN, 0);
+    const size_t len = 16 * 4096;
+    for (unsigned long i = 0;; i++) {
+        char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            continue;
+        memset(p, (int)i, len);
+        mprotect(p, len, PROT_READ);
+        mprotect(p, len, PROT_READ | PROT_WRITE);
+        p[len / 2] = 1;
+        munmap(p, len);
+    }
+    return NULL;
+}
+
+static void churn_proc(void)
+{
+    set_comm("mmw-churn");
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, P.stack);
+    for (int n = 0; n < nchurn; n++) {
+        pthread_t t;
+        int e = pthread_create(&t, &attr, churn_thread, (void *)(long)n);
+        if (e) {
+            errno = e;
+            die("pthread_create");
+        }
+    }
+    send_ready(R_CHURN, 0);
+    sleep_forever();
+}
+
 static int spawn(void (*fn)(void))
 {
     int pid = fork();
@@ -517,6 +629,180 @@ static struct counts count_tasks(void)
     return c;
 }
 
+/* ----------------------------------------------------------- scenarios */
+
+static void trim(char *s);
+
+/* what the scenario did, for the manifest (all set by PID 1) */
+static struct {
+    struct proc *target;        /* the process whose mm is used, or NULL */
+    int cpu;                    /* bit_clear: the CPU; stuck_flush: the spinning CPU */
+    char params[256];           /* module parameters, "" if no module */
+    char report[512];           /* /sys/module/mmstate/parameters/report */
+    char offlined[256];         /* CPUs taken offline */
+    int munmap_tid, munmap_started, munmap_returned;
+    char munmap_state;
+} S = { NULL, -1, "", "", "", -1, 0, 0, '?' };
+
+static struct proc *find_proc(enum role role, int index)
+{
+    for (int i = 0; i < nprocs; i++)
+        if (procs[i].role == role && procs[i].index == index)
+            return &procs[i];
+    return NULL;
+}
+
+static const char *mod_path = "/lib/modules/mmstate.ko";
+
+static void load_mmstate(void)
+{
+    int fd = open(mod_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        die("open %s", mod_path);
+    if (syscall(SYS_finit_module, fd, S.params, 0))
+        die("finit_module %s %s", mod_path, S.params);
+    close(fd);
+    msg("mmstate loaded: %s", S.params);
+}
+
+static void read_report(void)
+{
+    read_file("/sys/module/mmstate/parameters/report", S.report, sizeof S.report);
+    trim(S.report);
+    msg("mmstate: %s", S.report);
+    if (strstr(S.report, "error="))
+        die("mmstate reports an error: %s", S.report);
+}
+
+/* route the serial console's interrupt to `cpu`: the console transmits
+ * from its interrupt, and a CPU held with interrupts off would stall the
+ * manifest (seen with stuck_flush: the guest hung until the host timed out) */
+static void serial_irq_to(int cpu)
+{
+    char buf[16384], path[64], v[16];
+    if (read_file("/proc/interrupts", buf, sizeof buf) <= 0)
+        return;
+    for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+        if (!strstr(l, "ttyS0"))
+            continue;
+        int irq = atoi(l);
+        snprintf(path, sizeof path, "/proc/irq/%d/smp_affinity_list", irq);
+        snprintf(v, sizeof v, "%d", cpu);
+        if (write_file(path, v))
+            msg("cannot route irq %d (ttyS0) to cpu %d: %s", irq, cpu, strerror(errno));
+        else
+            msg("irq %d (ttyS0) routed to cpu %d", irq, cpu);
+    }
+}
+
+/* pin PID 1, and the console's interrupt, to the highest online CPU that
+ * is not `a` nor `b` */
+static void pin_away(const int *ocpus, int no, int a, int b)
+{
+    for (int i = no - 1; i >= 0; i--)
+        if (ocpus[i] != a && ocpus[i] != b) {
+            if (pin_self(ocpus[i]))
+                msg("cannot pin PID 1 to cpu %d: %s", ocpus[i], strerror(errno));
+            serial_irq_to(ocpus[i]);
+            sleep_ms(50);
+            return;
+        }
+}
+
+static void set_cpus_online(const char *list, const char *val, char *done, size_t size)
+{
+    unsigned char want[MAX_CPUS];
+    parse_cpulist(list, want);
+    for (int c = 0; c < MAX_CPUS; c++) {
+        if (!want[c])
+            continue;
+        char path[96];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/online", c);
+        if (write_file(path, val)) {
+            msg("cannot set cpu%d online=%s: %s", c, val, strerror(errno));
+            continue;
+        }
+        msg("cpu%d online=%s", c, val);
+        if (done) {
+            size_t n = strlen(done);
+            snprintf(done + n, size - n, "%s%d", n ? "," : "", c);
+        }
+    }
+}
+
+/* after every workload task is ready, before the task count settles */
+static void scenario_setup(const int *ocpus, int no)
+{
+    const char *sc = P.scenario;
+    if (P.offline[0])
+        set_cpus_online(P.offline, "0", S.offlined, sizeof S.offlined);
+    if (!sc[0] || !strcmp(sc, "hotplug") || !strcmp(sc, "busy_flush"))
+        return;
+    if (!strcmp(sc, "bit_clear")) {
+        S.target = find_proc(R_SPIN, P.spinners - 1);     /* the pure spinner */
+        if (!S.target || S.target->cpu < 0)
+            die("bit_clear needs a pinned pure spinner");
+        S.cpu = S.target->cpu;
+        snprintf(S.params, sizeof S.params, "scenario=bit_clear pid=%d cpu=%d hold_ms=15000",
+                 S.target->pid, S.cpu);
+    } else if (!strcmp(sc, "stuck_flush")) {
+        S.target = find_proc(R_FLUSH, 0);
+        if (!S.target || no < 3)
+            die("stuck_flush needs mmw-flush and 3 online CPUs");
+        S.cpu = ocpus[1];
+        snprintf(S.params, sizeof S.params, "scenario=stuck_flush pid=%d cpu=%d hold_ms=120000",
+                 S.target->pid, S.cpu);
+    } else if (!strcmp(sc, "kthread_use_mm") || !strcmp(sc, "leak_grab") || !strcmp(sc, "leak_get") ||
+               !strcmp(sc, "extra_mmdrop") || !strcmp(sc, "leaked_lazy")) {
+        S.target = find_proc(R_SINGLE, 0);
+        if (!S.target)
+            die("%s needs mmw-single0", sc);
+        snprintf(S.params, sizeof S.params, "scenario=%s pid=%d count=%d", sc, S.target->pid, P.count);
+    } else {
+        die("unknown scenario %s", sc);
+    }
+    load_mmstate();
+    read_report();
+}
+
+/* the last step, right before the manifest (the host dumps once it sees it) */
+static void scenario_arm(const int *ocpus, int no)
+{
+    const char *sc = P.scenario;
+    if (!strcmp(sc, "extra_mmdrop") || !strcmp(sc, "bit_clear") || !strcmp(sc, "stuck_flush")) {
+        pin_away(ocpus, no, S.cpu, flush_cpu);
+        if (write_file("/sys/module/mmstate/parameters/arm", "1"))
+            die("arm mmstate");
+        read_report();
+    }
+    if (!strcmp(sc, "stuck_flush")) {
+        struct proc *f = S.target;
+        int *tids, n = list_tids(f->pid, &tids);
+        for (int k = 0; k < n; k++) {
+            char path[64];
+            struct pstat ts;
+            snprintf(path, sizeof path, "/proc/%d/task/%d/stat", f->pid, tids[k]);
+            if (read_stat(path, &ts) == 0 && !strcmp(ts.comm, "mmw-munmap"))
+                S.munmap_tid = tids[k];
+        }
+        free(tids);
+        if (write(go_pipe[1], "g", 1) != 1)
+            die("go pipe");
+        sleep_ms(300);
+        S.munmap_started = shared[0];
+        S.munmap_returned = shared[1];
+        if (S.munmap_tid > 0) {
+            char path[64];
+            struct pstat ts;
+            snprintf(path, sizeof path, "/proc/%d/task/%d/stat", f->pid, S.munmap_tid);
+            if (read_stat(path, &ts) == 0)
+                S.munmap_state = ts.state;
+        }
+        msg("munmap thread %d: started %d returned %d state %c", S.munmap_tid,
+            S.munmap_started, S.munmap_returned, S.munmap_state);
+    }
+}
+
 /* ------------------------------------------------------------- output */
 
 struct buf { char *p; size_t n, cap; };
@@ -610,6 +896,60 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
+/* "key=value" words of the module report as JSON members */
+static void emit_report(struct buf *b, const char *report)
+{
+    char tmp[sizeof S.report];
+    snprintf(tmp, sizeof tmp, "%s", report);
+    int first = 1;
+    for (char *w = strtok(tmp, " "); w; w = strtok(NULL, " ")) {
+        char *v = strchr(w, '=');
+        if (!v)
+            continue;
+        *v++ = 0;
+        bprintf(b, "%s", first ? "" : ", ");
+        first = 0;
+        bjstr(b, w);
+        bprintf(b, ": ");
+        char *end;
+        strtol(v, &end, 10);
+        if (*v && !*end && (isdigit((unsigned char)v[0]) || v[0] == '-'))
+            bprintf(b, "%s", v);
+        else
+            bjstr(b, v);
+    }
+}
+
+static void emit_scenario(struct buf *b)
+{
+    bprintf(b, ",\n  \"scenario\": {\"name\": ");
+    bjstr(b, P.scenario);
+    bprintf(b, ", \"target\": ");
+    if (S.target)
+        bprintf(b, "{\"role\": \"%s\", \"index\": %d, \"pid\": %d, \"mm_group\": %d}",
+                role_name[S.target->role], S.target->index, S.target->pid, S.target->mm_group);
+    else
+        bprintf(b, "null");
+    bprintf(b, ", \"count\": %d, \"cpu\": ", P.count);
+    if (S.cpu >= 0)
+        bprintf(b, "%d", S.cpu);
+    else
+        bprintf(b, "null");
+    bprintf(b, ", \"offlined\": ");
+    bjstr(b, S.offlined);
+    bprintf(b, ",\n    \"module_params\": ");
+    bjstr(b, S.params);
+    bprintf(b, ",\n    \"module\": {");
+    emit_report(b, S.report);
+    bprintf(b, "}");
+    if (!strcmp(P.scenario, "stuck_flush"))
+        bprintf(b, ",\n    \"munmap\": {\"tid\": %d, \"cpu\": %d, \"start\": \"%#lx\", \"end\": \"%#lx\", "
+                "\"started\": %d, \"returned\": %d, \"state\": \"%s\"}",
+                S.munmap_tid, flush_cpu, FLUSH_ADDR, FLUSH_ADDR + FLUSH_LEN, S.munmap_started,
+                S.munmap_returned, state_name(S.munmap_state));
+    bprintf(b, "}");
+}
+
 static void emit_manifest(struct counts c, double t_ready)
 {
     struct buf b = { 0 };
@@ -694,7 +1034,10 @@ static void emit_manifest(struct counts c, double t_ready)
     bprintf(&b, "  ],\n");
     bprintf(&b, "  \"workload_tasks\": %d,\n  \"workload_processes\": %d,\n", user_tasks, nprocs);
     bprintf(&b, "  \"mem_holder\": {\"pid\": %d, \"mm_group\": %d, \"file\": \"/proc/self/mem\", "
-            "\"extra_mm_count\": 1}\n}\n", memhold_pid, memhold_group);
+            "\"extra_mm_count\": 1}", memhold_pid, memhold_group);
+    if (P.scenario[0])
+        emit_scenario(&b);
+    bprintf(&b, "\n}\n");
 
     int fd = open("/dev/console", O_WRONLY | O_NOCTTY);
     if (fd < 0)
@@ -737,6 +1080,8 @@ int main(void)
         die("pipe");
     msg("mode=%s procs=%d threads=%d singles=%d spinners=%d online=%s pincpu=%d",
         P.mode, P.procs, P.threads, P.singles, P.spinners, P.online, P.pincpu);
+    if (P.scenario[0])
+        msg("scenario=%s count=%d offline=%s", P.scenario, P.count, P.offline);
 
     if (P.maxthreads > 0) {
         char v[32];
@@ -812,6 +1157,22 @@ int main(void)
         add_proc(R_SINGLE, i, spawn(t_single), next_mm_group++);
         expected++;
     }
+    if (!strcmp(P.scenario, "stuck_flush")) {
+        if (pipe(go_pipe))
+            die("pipe");
+        shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
+            die("mmap shared");
+        flush_cpu = no ? ocpus[0] : -1;
+        add_proc(R_FLUSH, 0, spawn(flush_proc), next_mm_group++);
+        expected += 2;              /* leader and mmw-munmap */
+    }
+    if (!strcmp(P.scenario, "busy_flush")) {
+        for (int i = 0; i < no; i++)
+            churn_cpus[nchurn++] = ocpus[i];
+        add_proc(R_CHURN, 0, spawn(churn_proc), next_mm_group++);
+        expected += 1 + nchurn;
+    }
     struct proc *zp = add_proc(R_ZOMBIE, 0, spawn(zombie_proc), -1);
     expected++;
 
@@ -861,6 +1222,8 @@ int main(void)
             free(tids);
         }
 
+    scenario_setup(ocpus, no);
+
     /* settle: the task count must stay unchanged for 2 s (kernel threads
      * such as kworkers come and go on demand) */
     double t_ready = now() - t0, start = now(), stable_since = now();
@@ -879,6 +1242,8 @@ int main(void)
     msg("tasks %d, thread groups %d (kernel %d/%d), setup %.1f s",
         c.tasks, c.groups, c.ktasks, c.kthreads, t_ready);
 
+    if (P.scenario[0])
+        scenario_arm(ocpus, no);
     emit_manifest(c, t_ready);
 
     if (!strcmp(P.mode, "panic")) {
