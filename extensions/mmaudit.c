@@ -10,6 +10,7 @@
  * and each CPU's active task, and registers the commands.  All decoding
  * and rule logic lives in core/ (plain C, unit-tested without crash).
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,39 @@ t_addr_state(void *ctx, uint64_t addr)
 	return mmg_addr_state(addr);
 }
 
+/* size of the object at a symbol, from its debuginfo type */
+static long
+t_symbol_size(void *ctx, const char *name)
+{
+	struct gnu_request *req;
+	long len = -1;
+
+	(void)ctx;
+	if (!symbol_exists((char *)name))
+		return -1;
+	req = (struct gnu_request *)GETBUF(sizeof(struct gnu_request));
+	if (get_symbol_type((char *)name, NULL, req) != TYPE_CODE_UNDEF)
+		len = (long)req->length;
+	FREEBUF(req);
+	return len > 0 ? len : -1;
+}
+
+/* a config option from the dump's ikconfig; -1 when it has none */
+static int
+t_kconfig(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (!(kt->ikconfig_flags & IKCONFIG_AVAIL))
+		return -1;
+	switch (get_kernel_config((char *)name, NULL)) {
+	case IKCONFIG_Y:
+	case IKCONFIG_M:
+		return 1;
+	default:
+		return (kt->ikconfig_flags & IKCONFIG_LOADED) ? 0 : -1;
+	}
+}
+
 static int
 t_is_kvaddr(void *ctx, uint64_t addr)
 {
@@ -240,6 +274,8 @@ target_init(void)
 	T.slab_classify = mmslab_classify;
 	T.addr_state = t_addr_state;
 	T.is_kvaddr = t_is_kvaddr;
+	T.symbol_size = t_symbol_size;
+	T.kconfig = t_kconfig;
 	T.ncpus = kt->cpus;
 }
 
@@ -342,7 +378,7 @@ view_option(int c, unsigned *flags, struct mma_filter *f)
 		f->pid = (int)v;
 		return 1;
 	case 'm':
-		if (parse_addr(optarg, &f->mm))
+		if (parse_addr(optarg, &f->mm) || !f->mm)
 			argerrs++;
 		return 1;
 	case 'c':
@@ -395,18 +431,87 @@ render_buffered(const struct mma_model *m, const struct mma_filter *f,
 	free(buf);
 }
 
-/* the views' common tail: usage on bad arguments, build, render, free */
+/* a one-line answer instead of an empty table (JSON: an error object) */
 static void
-run_view(const char *cmd, unsigned flags, const struct mma_filter *f,
+filter_error(const char *cmd, unsigned flags, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+filter_error(const char *cmd, unsigned flags, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (flags & MMA_F_JSON)
+		mma_render_error(cmd, why, flags, fp);
+	else
+		fprintf(fp, "%s: %s\n", cmd, why);
+}
+
+/*
+ * Check a -p pid / -c cpu filter against the built model so that a user
+ * who names a pid or CPU that is not there gets one clear line.  A pid
+ * whose task has no mm but whose thread group has one (a zombie leader
+ * with live threads) is turned into a filter on the group's mm for
+ * mmlist.  Returns -1 when the view should not be rendered.
+ */
+static int
+check_filter(const char *cmd, unsigned flags, const struct mma_model *m,
+	     struct mma_filter *f)
+{
+	const struct mma_task *tk = NULL;
+	int i;
+
+	if (f->cpu >= 0 && f->cpu >= m->ncpus) {
+		filter_error(cmd, flags, "CPU %d does not exist: this dump has "
+			     "CPUs 0-%d", f->cpu, m->ncpus - 1);
+		return -1;
+	}
+	if (f->pid < 0)
+		return 0;
+	for (i = 0; i < m->ntasks && !tk; i++)
+		if (m->tasks[i].pid == f->pid)
+			tk = &m->tasks[i];
+	if (!tk) {
+		filter_error(cmd, flags, "no task with pid %d", f->pid);
+		return -1;
+	}
+	if (strcmp(cmd, "mmlist") || tk->mm || tk->active_mm)
+		return 0;
+	for (i = 0; i < m->ntasks; i++)
+		if (m->tasks[i].tgid == f->pid && m->tasks[i].mm) {
+			if (!(flags & MMA_F_JSON))
+				fprintf(fp, "mmlist: pid %d (%s, %s) has no mm; "
+					"its thread group uses mm %llx\n",
+					f->pid, tk->comm, tk->st,
+					(unsigned long long)m->tasks[i].mm);
+			f->mm = m->tasks[i].mm;
+			f->pid = -1;
+			return 0;
+		}
+	filter_error(cmd, flags, "pid %d (%s, %s) uses no mm (a kernel thread "
+		     "that is not running, or a task that has exited)", f->pid,
+		     tk->comm, tk->st);
+	return -1;
+}
+
+/* the views' common tail: usage on bad arguments, build, check, render */
+static void
+run_view(const char *cmd, unsigned flags, const struct mma_filter *filter,
 	 int walk, uint64_t extra_mm, view_render_fn render)
 {
+	struct mma_filter f = *filter;
 	struct mma_model m;
 
 	if (argerrs || args[optind])
 		cmd_usage(pc->curcmd, SYNOPSIS);
 	if (build_model(cmd, flags, &m, walk, extra_mm))
 		return;
-	render_buffered(&m, f, flags, render);
+	if (!check_filter(cmd, flags, &m, &f))
+		render_buffered(&m, &f, flags, render);
 	mma_model_free(&m);
 }
 
@@ -483,6 +588,11 @@ cmd_mmlist(void)
 	if (args[optind]) {
 		if (parse_addr(args[optind], &f.mm))
 			argerrs++;
+		else if (!f.mm) {
+			filter_error("mmlist", flags, "0 is not an mm_struct "
+				     "address (NULL)");
+			return;
+		}
 		optind++;
 	}
 	run_view("mmlist", flags, &f, 0, f.mm, mma_render_mms);
@@ -626,14 +736,19 @@ static char *help_mmcheck[] = {
 	"      mmcheck: T tasks, M mms, C cpus: B bug, S suspicious, I info (...)",
 	"      mmaudit-status: ok",
 	"  (\"mmaudit-status: error\" when the command could not run).",
-	"  Rules (docs/rules.md has the full reasoning):",
+	"  Rules (docs/rules.md has the full reasoning; a rule whose state the",
+	"  kernel can pass through legally, e.g. a CPU stopped mid context",
+	"  switch, reports it one severity lower and says why):",
 	"    bug: negative-count users-without-count users-undercount",
 	"         mixed-mm-thread-group mm-active-mismatch init-mm-user",
 	"         leaked-lazy-ref count-below-explained bad-mm-pointer",
-	"         loaded-mm-bit-clear tasklist-loop tasklist-broken",
+	"         loaded-mm-bit-clear zombie-holds-mm tasklist-loop",
+	"         tasklist-broken",
 	"    suspicious: mask-beyond-nr-cpu-ids users-no-task bad-task-pointer",
-	"         tasklist-truncated",
-	"    info: users-slack count-slack lazy-cpu-left-mm",
+	"         owner-not-user loaded-mm-mismatch tasklist-truncated",
+	"    info: users-slack count-slack lazy-cpu-left-mm efi-runtime-call",
+	"  On a filtered dump (makedumpfile) objects in pages that are not in",
+	"  the dump are skipped, counted, and the verdict says \"incomplete\".",
 	" ",
 	"    -j  JSON output (findings plus a summary object).",
 	"    -v  print each finding's kernel reason.",
