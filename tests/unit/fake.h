@@ -457,6 +457,15 @@ fk_member(struct fake *f, const char *s, const char *m, long off, long size,
 	x->known = FK_KALL;
 }
 
+/* a member of raw class tc with crash's type name for it */
+static void
+fk_member_n(struct fake *f, const char *s, const char *m, long off, long size,
+	    int tc, const char *tname)
+{
+	fk_member(f, s, m, off, size, tc);
+	fk_find(f, s, m)->tname = tname;
+}
+
 /* a member declared with typedef tname (crash: MEMBER_TYPE = TYPEDEF) */
 static void
 fk_member_td(struct fake *f, const char *s, const char *m, long off,

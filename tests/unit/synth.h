@@ -163,55 +163,117 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 	s->words = MMA_BITS_TO_LONGS((unsigned)c->ncpu);
 	fk_target(f, &s->t, 1);
 
+	/*
+	 * Raw answers as crash gives them: a member declared with a typedef
+	 * answers TYPEDEF and the typedef's name, resolved by the typedef
+	 * table the way crash resolves the name.  Each belief below names the
+	 * recorded line that backs it (tests/unit/fixtures/, from the real
+	 * crash 8.0.6 on the three test kernels).
+	 */
 	fk_struct(f, "task_struct", T_SIZE);
-	fk_member(f, "task_struct", "pid", T_PID, 4, MMA_TC_INT);
-	fk_member(f, "task_struct", "tgid", T_TGID, 4, MMA_TC_INT);
-	fk_member(f, "task_struct", "comm", T_COMM, 16, MMA_TC_ARRAY);
-	fk_member(f, "task_struct", "flags", T_FLAGS, 4, MMA_TC_INT);
+	/* fixtures/bookworm-6.1.txt: member_type task_struct pid TYPEDEF
+	 * pid_t -> INT; typedef pid_t INT - */
+	fk_member_td(f, "task_struct", "pid", T_PID, 4, "pid_t");
+	fk_member_td(f, "task_struct", "tgid", T_TGID, 4, "pid_t");
+	fk_typedef(f, "pid_t", MMA_TC_INT, NULL);
+	/* fixtures/bookworm-6.1.txt: member_type task_struct comm ARRAY char,
+	 * ... flags INT unsigned+int */
+	fk_member_n(f, "task_struct", "comm", T_COMM, 16, MMA_TC_ARRAY, "char");
+	fk_member_n(f, "task_struct", "flags", T_FLAGS, 4, MMA_TC_INT,
+		    "unsigned int");
+	/* fixtures/bullseye-5.10.txt: member_type task_struct state INT
+	 * long+int; fixtures/bookworm-6.1.txt: ... __state INT unsigned+int */
 	if (c->state_old)
-		fk_member(f, "task_struct", "state", T_STATE, 8, MMA_TC_INT);
+		fk_member_n(f, "task_struct", "state", T_STATE, 8, MMA_TC_INT,
+			    "long int");
 	else
-		fk_member(f, "task_struct", "__state", T_STATE, 4, MMA_TC_INT);
-	fk_member(f, "task_struct", "exit_state", T_EXIT, 4, MMA_TC_INT);
-	fk_member(f, "task_struct", "mm", T_MM, 8, MMA_TC_PTR);
-	fk_member(f, "task_struct", "active_mm", T_AMM, 8, MMA_TC_PTR);
-	fk_member(f, "task_struct", "group_leader", T_LEADER, 8, MMA_TC_PTR);
-	fk_member(f, "task_struct", "tasks", T_TASKS, 16, MMA_TC_STRUCT);
-	fk_member(f, "task_struct", "stack", T_STACK, 8, MMA_TC_PTR);
-	fk_member(f, "thread_info", "cpu", TI_CPU, 4, MMA_TC_INT);
+		fk_member_n(f, "task_struct", "__state", T_STATE, 4,
+			    MMA_TC_INT, "unsigned int");
+	fk_member_n(f, "task_struct", "exit_state", T_EXIT, 4, MMA_TC_INT,
+		    "int");
+	/* fixtures/bookworm-6.1.txt: member_type task_struct mm PTR mm_struct
+	 * (a pointer's name is the pointed-to type's), ... tasks STRUCT
+	 * list_head */
+	fk_member_n(f, "task_struct", "mm", T_MM, 8, MMA_TC_PTR, "mm_struct");
+	fk_member_n(f, "task_struct", "active_mm", T_AMM, 8, MMA_TC_PTR,
+		    "mm_struct");
+	fk_member_n(f, "task_struct", "group_leader", T_LEADER, 8, MMA_TC_PTR,
+		    "task_struct");
+	fk_member_n(f, "task_struct", "tasks", T_TASKS, 16, MMA_TC_STRUCT,
+		    "list_head");
+	fk_member_n(f, "task_struct", "stack", T_STACK, 8, MMA_TC_PTR, "void");
+	/*
+	 * thread_info.cpu: "u32 cpu" since it moved back (v5.16), "__u32
+	 * cpu" in the x86 thread_info of 2.6.32 .. 4.8; both typedefs of an
+	 * integer: fixtures/bookworm-6.1.txt: member_type thread_info cpu
+	 * TYPEDEF u32 -> INT; typedef u32 INT -
+	 */
+	if (c->cpu_where == 1) {
+		fk_member_td(f, "thread_info", "cpu", TI_CPU, 4, "u32");
+		fk_typedef(f, "u32", MMA_TC_INT, NULL);
+	} else {
+		fk_member_td(f, "thread_info", "cpu", TI_CPU, 4, "__u32");
+		fk_typedef(f, "__u32", MMA_TC_INT, NULL);
+	}
+	/* fixtures/bullseye-5.10.txt: member_type task_struct cpu INT
+	 * unsigned+int; fixtures/bookworm-6.1.txt: member_type task_struct
+	 * thread_info STRUCT thread_info */
 	if (c->cpu_where == 0)
-		fk_member(f, "task_struct", "cpu", T_CPU, 4, MMA_TC_INT);
+		fk_member_n(f, "task_struct", "cpu", T_CPU, 4, MMA_TC_INT,
+			    "unsigned int");
 	else if (c->cpu_where == 1)
-		fk_member(f, "task_struct", "thread_info", T_TI, 0x20,
-			  MMA_TC_STRUCT);
+		fk_member_n(f, "task_struct", "thread_info", T_TI, 0x20,
+			    MMA_TC_STRUCT, "thread_info");
 
-	/* mm_struct */
+	/* mm_struct
+	 * fixtures/bookworm-6.1.txt: member_type mm_struct mm_users TYPEDEF
+	 * atomic_t -> STRUCT; typedef atomic_t STRUCT - (and the same on
+	 * bullseye-5.10 and trixie-6.12) */
 	fk_member_td(f, "mm_struct", "mm_users", c->users_off, 4, "atomic_t");
 	fk_member_td(f, "mm_struct", "mm_count", c->count_off, 4, "atomic_t");
 	fk_typedef(f, "atomic_t", MMA_TC_STRUCT, NULL);
-	fk_member(f, "mm_struct", "owner", 0x80, 8, MMA_TC_PTR);
+	fk_member_n(f, "mm_struct", "owner", 0x80, 8, MMA_TC_PTR,
+		    "task_struct");
 	switch (c->mask_kind) {
 	case MMA_MASK_CPU_BITMAP:
+		/* fixtures/bookworm-6.1.txt: member_type mm_struct cpu_bitmap
+		 * ARRAY long+unsigned+int */
 		s->mask_off = 0x400;
 		s->mm_size = 0x400;
-		fk_member(f, "mm_struct", "cpu_bitmap", 0x400, 0, MMA_TC_ARRAY);
+		fk_member_n(f, "mm_struct", "cpu_bitmap", 0x400, 0, MMA_TC_ARRAY,
+			    "long unsigned int");
 		break;
 	case MMA_MASK_FLEX:
 		s->mask_off = 0x400;
 		s->mm_size = 0x400;
-		fk_member(f, "mm_struct", "flexible_array", 0x400, 0,
-			  MMA_TC_ARRAY);
+		fk_member_n(f, "mm_struct", "flexible_array", 0x400, 0,
+			    MMA_TC_ARRAY, "char");
 		break;
 	case MMA_MASK_VAR_PTR:
+		/*
+		 * fixtures/bookworm-6.1.txt: member_type root_domain span
+		 * TYPEDEF cpumask_var_t -> PTR; member_size root_domain span 8;
+		 * typedef cpumask_var_t PTR - (every cpumask_var_t member of
+		 * the three OFFSTACK kernels answers so).  cpumask_allocation is
+		 * a plain "struct cpumask".
+		 */
 		s->mask_off = 0x308;	/* cpumask_allocation */
 		s->mm_size = 0x308 + c->nr_cpus_max / 8;
 		fk_member_td(f, "mm_struct", "cpu_vm_mask_var", 0x300, 8,
 			     "cpumask_var_t");
 		fk_typedef(f, "cpumask_var_t", MMA_TC_PTR, NULL);
-		fk_member(f, "mm_struct", "cpumask_allocation", 0x308,
-			  c->nr_cpus_max / 8, MMA_TC_STRUCT);
+		fk_member_n(f, "mm_struct", "cpumask_allocation", 0x308,
+			    c->nr_cpus_max / 8, MMA_TC_STRUCT, "cpumask");
 		break;
 	case MMA_MASK_VAR_ARRAY:
+		/*
+		 * !OFFSTACK: "typedef struct cpumask cpumask_var_t[1]": no
+		 * recording can show it (every test kernel is OFFSTACK); the
+		 * member still answers TYPEDEF cpumask_var_t (as recorded for
+		 * root_domain.span) and the name resolves through
+		 * check_typedef() to the array, as "typedef cpumask_var_t PTR -"
+		 * resolves the OFFSTACK one to the pointer.
+		 */
 		s->mask_off = 0x300;
 		s->mm_size = 0x300 + c->nr_cpus_max / 8;
 		fk_member_td(f, "mm_struct", "cpu_vm_mask_var", 0x300,
@@ -219,6 +281,8 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 		fk_typedef(f, "cpumask_var_t", MMA_TC_ARRAY, NULL);
 		break;
 	case MMA_MASK_CPU_VM_MASK:
+		/* "cpumask_t cpu_vm_mask": fixtures/bookworm-6.1.txt:
+		 * typedef cpumask_t STRUCT - */
 		s->mask_off = 0x300;
 		s->mm_size = 0x300 + c->nr_cpus_max / 8;
 		fk_member_td(f, "mm_struct", "cpu_vm_mask", 0x300,
@@ -266,8 +330,8 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 	}
 
 	/* per-CPU: runqueues, cpu_tlbstate(_shared) */
-	fk_member(f, "rq", "curr", 0x10, 8, MMA_TC_PTR);
-	fk_member(f, "rq", "idle", 0x18, 8, MMA_TC_PTR);
+	fk_member_n(f, "rq", "curr", 0x10, 8, MMA_TC_PTR, "task_struct");
+	fk_member_n(f, "rq", "idle", 0x18, 8, MMA_TC_PTR, "task_struct");
 	fk_percpu(f, c->percpu_prefix ? "per_cpu__runqueues" : "runqueues",
 		  SK_RQ, SK_CPU_STRIDE);
 	fk_sym(f, c->percpu_prefix ? "per_cpu__runqueues" : "runqueues", SK_RQ);
@@ -277,22 +341,32 @@ sk_init(struct synth *s, const struct sk_cfg *c)
 		fk_sym(f, c->percpu_prefix ? "per_cpu__cpu_tlbstate" :
 		       "cpu_tlbstate", SK_TLB);
 	}
+	/* fixtures/bullseye-5.10.txt: member_type tlb_state loaded_mm PTR
+	 * mm_struct; member_type tlb_state is_lazy TYPEDEF bool -> BOOL;
+	 * typedef bool BOOL -; fixtures/bookworm-6.1.txt: member_type
+	 * tlb_state_shared is_lazy TYPEDEF bool -> BOOL */
 	switch (c->tlb_kind) {
 	case MMA_TLB_LAZY:
-		fk_member(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR);
-		fk_member(f, "tlb_state", "is_lazy", 0x18, 1, MMA_TC_INT);
+		fk_member_n(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR,
+			    "mm_struct");
+		fk_member_td(f, "tlb_state", "is_lazy", 0x18, 1, "bool");
+		fk_typedef(f, "bool", MMA_TC_BOOL, NULL);
 		break;
 	case MMA_TLB_SHARED:
-		fk_member(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR);
-		fk_member(f, "tlb_state_shared", "is_lazy", 0, 1, MMA_TC_INT);
+		fk_member_n(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR,
+			    "mm_struct");
+		fk_member_td(f, "tlb_state_shared", "is_lazy", 0, 1, "bool");
+		fk_typedef(f, "bool", MMA_TC_BOOL, NULL);
 		fk_percpu(f, "cpu_tlbstate_shared", SK_TLBSH, SK_CPU_STRIDE);
 		break;
 	case MMA_TLB_LOADED:
-		fk_member(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR);
+		fk_member_n(f, "tlb_state", "loaded_mm", 0, 8, MMA_TC_PTR,
+			    "mm_struct");
 		break;
 	case MMA_TLB_OLD:
-		fk_member(f, "tlb_state", "active_mm", 0, 8, MMA_TC_PTR);
-		fk_member(f, "tlb_state", "state", 8, 4, MMA_TC_INT);
+		fk_member_n(f, "tlb_state", "active_mm", 0, 8, MMA_TC_PTR,
+			    "mm_struct");
+		fk_member_n(f, "tlb_state", "state", 8, 4, MMA_TC_INT, "int");
 		break;
 	}
 	for (cpu = 0; cpu < c->ncpu; cpu++) {
