@@ -42,6 +42,7 @@ static struct command_table_entry command_table[] = {
 	{ "mmcpu", cmd_mmcpu, help_mmcpu, 0 },
 	{ "mmcheck", cmd_mmcheck, help_mmcheck, 0 },
 	{ "mmmask", cmd_mmmask, help_mmmask, 0 },
+	{ "mmflush", cmd_mmflush, help_mmflush, 0 },
 	{ NULL },
 };
 
@@ -276,6 +277,8 @@ target_init(void)
 	T.is_kvaddr = t_is_kvaddr;
 	T.symbol_size = t_symbol_size;
 	T.kconfig = t_kconfig;
+	T.symbol_name = mmflush_symbol_name;
+	T.cpu_regs = mmflush_cpu_regs;
 	T.ncpus = kt->cpus;
 }
 
@@ -333,6 +336,13 @@ build_model(const char *cmd, unsigned flags, struct mma_model *m, int walk,
 	o.max_tasks = 1 << 22;
 	mma_model_build(m, &o);
 	return 0;
+}
+
+/* mmglue.h: the model for the command files outside this one (mmflush) */
+int
+mmaudit_build_model(const char *cmd, unsigned flags, struct mma_model *m)
+{
+	return build_model(cmd, flags, m, 0, 0);
 }
 
 static int

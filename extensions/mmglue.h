@@ -27,6 +27,18 @@ void mmslab_reset(void);	/* per command: forget per-CPU data */
 int mmslab_classify(void *ctx, uint64_t addr, char *cache, size_t len);
 const char *mmslab_status(void);	/* why classification is off, or NULL */
 
+/* mmaudit.c: build the model as the views do (0 ok; said why otherwise) */
+struct mma_model;
+int mmaudit_build_model(const char *cmd, unsigned flags, struct mma_model *m);
+
+/* mmflush.c: the mmflush command and its target callbacks */
+void cmd_mmflush(void);
+extern char *help_mmflush[];
+int mmflush_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len,
+			uint64_t *offset);
+int mmflush_cpu_regs(void *ctx, int cpu, uint64_t *ip, uint64_t *flags,
+		     uint64_t *cs);
+
 /* mmrecord.c: mmaudit -R file: record crash's answers (a unit fixture) */
 struct mma_target;
 void mmrecord_run(const char *path, const struct mma_target *t);

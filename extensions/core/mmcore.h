@@ -117,6 +117,14 @@ struct mma_target {
 	/* optional: a kernel config option from the dump's ikconfig:
 	 * 1 y/m, 0 not set, -1 unknown (no ikconfig) */
 	int (*kconfig)(void *ctx, const char *name);
+	/* optional: name of the symbol at or below addr (crash:
+	 * value_search()), offset from it; 0 found, -1 not */
+	int (*symbol_name)(void *ctx, uint64_t addr, char *buf, size_t len,
+			   uint64_t *offset);
+	/* optional: a CPU's registers saved in the dump (ELF/kdump notes):
+	 * instruction pointer, flags register, code segment; 0 ok, -1 none */
+	int (*cpu_regs)(void *ctx, int cpu, uint64_t *ip, uint64_t *flags,
+			uint64_t *cs);
 };
 
 /* ------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mmcore.h"
+#include "csd.h"
 
 const struct mma_rule mma_rules[] = {
 	{ "negative-count", MMA_SEV_BUG,
@@ -101,6 +102,24 @@ const struct mma_rule mma_rules[] = {
 	  "efi_enter_mm() points current->active_mm at &efi_mm (without "
 	  "mmgrab) for the duration of an EFI runtime call; the task's own "
 	  "mm is untouched, so mm != active_mm is expected there" },
+	{ "stuck-shootdown", MMA_SEV_SUSPICIOUS,
+	  "a CPU sending a TLB flush spins in csd_lock_wait() until each "
+	  "target has run flush_tlb_func and unlocked its csd; a target "
+	  "that does not (interrupts disabled, stuck) hangs the sender" },
+	{ "missed-flush", MMA_SEV_BUG,
+	  "every increment of mm->context.tlb_gen is followed by a flush "
+	  "IPI to the non-lazy CPUs of mm_cpumask; a CPU running the mm "
+	  "behind its generation with no flush on its way keeps stale TLB "
+	  "entries" },
+	{ "flush-outside-mask", MMA_SEV_INFO,
+	  "a flush is sent to the CPUs of mm_cpumask(mm) as read when it "
+	  "starts; a target whose bit has been cleared since (it switched "
+	  "away, the mask was trimmed) is expected" },
+	{ "mask-cpu-not-targeted", MMA_SEV_SUSPICIOUS,
+	  "flush_tlb_multi() targets every CPU of mm_cpumask(mm) except "
+	  "lazy ones (unless page tables are freed) and, on newer kernels, "
+	  "CPUs running another mm; a CPU running the mm, not lazy and "
+	  "behind the flush's generation must be a target" },
 	{ NULL, 0, NULL },
 };
 
@@ -619,4 +638,5 @@ mma_run_rules(struct mma_model *m)
 	rules_mm(m);
 	rules_tasks(m);
 	rules_cpus(m);
+	mma_csd_rules(m);
 }
