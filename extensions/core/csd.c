@@ -575,6 +575,8 @@ on_queue(const struct mma_csd *s, int cpu, uint64_t addr)
 	return c->q_more ? -1 : 0;
 }
 
+static int add_locked(struct mma_csd_cpu *c, const struct mma_csd_ent *e);
+
 static void
 read_cfd(const struct mma_model *m, struct mma_csd *s, struct mma_csd_cpu *c)
 {
@@ -592,9 +594,6 @@ read_cfd(const struct mma_model *m, struct mma_csd *s, struct mma_csd_cpu *c)
 		read_mask(m, s, cfd + (uint64_t)L->cfd_ipi, L->cfd_mask_ptr,
 			  &c->cfd_ipi);
 	c->cfd_ok = 1;
-	c->locked = calloc((size_t)s->ncpus, sizeof(*c->locked));
-	if (!c->locked)
-		return;
 	for (b = 0; b < s->ncpus; b++) {
 		struct mma_csd_ent e;
 		uint64_t a;
@@ -612,7 +611,58 @@ read_cfd(const struct mma_model *m, struct mma_csd *s, struct mma_csd_cpu *c)
 		if (read_call(m, s, a, &e) || !(e.flags & MMA_CSD_FLAG_LOCK))
 			continue;
 		e.cpu = b;
-		c->locked[c->nlocked++] = e;
+		add_locked(c, &e);
+	}
+}
+
+static int
+add_locked(struct mma_csd_cpu *c, const struct mma_csd_ent *e)
+{
+	struct mma_csd_ent *n;
+
+	if (c->nlocked >= c->lockcap) {
+		int cap = c->lockcap ? c->lockcap * 2 : 8;
+
+		n = realloc(c->locked, (size_t)cap * sizeof(*n));
+		if (!n)
+			return -1;
+		c->locked = n;
+		c->lockcap = cap;
+	}
+	c->locked[c->nlocked++] = *e;
+	return 0;
+}
+
+/*
+ * A synchronous csd queued on a CPU that no cfd_data holds: the sender
+ * waits for it on its own stack (smp_call_function_single(..., wait=1),
+ * which smp_call_function_many_cond() also uses for a single target
+ * before v5.?).  node.src names the sender where the member exists.
+ */
+static void
+add_sync_waiters(struct mma_csd *s, struct mma_csd_cpu *b)
+{
+	int i, a, k, found;
+
+	for (i = 0; i < b->nq; i++) {
+		struct mma_csd_ent e = b->q[i];
+		int sync = s->L.typed ?
+			(e.flags & MMA_CSD_TYPE_MASK) == MMA_CSD_TYPE_SYNC :
+			(e.flags & MMA_CSD_OLD_SYNC) != 0;
+
+		if (e.kind != MMA_CSDK_CALL || !sync ||
+		    !(e.flags & MMA_CSD_FLAG_LOCK))
+			continue;
+		for (a = found = 0; a < s->ncpus && !found; a++)
+			for (k = 0; k < s->cpus[a].nlocked; k++)
+				if (s->cpus[a].locked[k].addr == e.addr)
+					found = 1;
+		if (found || e.src < 0 || e.src >= s->ncpus || e.src == b->cpu)
+			continue;
+		e.cpu = b->cpu;
+		e.queued = 1;
+		e.stack = 1;
+		add_locked(&s->cpus[e.src], &e);
 	}
 }
 
@@ -753,20 +803,26 @@ mma_csd_read(const struct mma_model *m, struct mma_csd *s)
 		if (s->L.ok)
 			read_queue(m, s, &s->cpus[c]);
 	}
-	if (s->L.ok)
+	if (s->L.ok) {
+		for (c = 0; c < s->ncpus; c++)
+			read_cfd(m, s, &s->cpus[c]);
+		for (c = 0; c < s->ncpus; c++)
+			add_sync_waiters(s, &s->cpus[c]);
 		for (c = 0; c < s->ncpus; c++) {
 			struct mma_csd_cpu *cp = &s->cpus[c];
 			int i;
 
-			read_cfd(m, s, cp);
 			for (i = 0; i < cp->nlocked; i++) {
-				cp->locked[i].queued = on_queue(s,
-					cp->locked[i].cpu, cp->locked[i].addr);
+				if (!cp->locked[i].stack)
+					cp->locked[i].queued = on_queue(s,
+						cp->locked[i].cpu,
+						cp->locked[i].addr);
 				if (cp->fti.ok && cp->locked[i].info ==
 				    cp->fti.addr)
 					cp->fti_busy = 1;
 			}
 		}
+	}
 	s->ms = mma_now_ms() - t0;
 	return s->L.ok ? 0 : -1;
 }

@@ -103,6 +103,7 @@ struct mma_csd_ent {
 	char comm[17];
 	int cpu;		/* target CPU */
 	int queued;		/* locked CSD: still on the target's queue */
+	int stack;		/* a waited-for csd not in cfd_data (stack) */
 };
 
 struct mma_csd_cpu {
@@ -120,7 +121,7 @@ struct mma_csd_cpu {
 	int cfd_ok;
 	uint64_t *cfd_mask, *cfd_ipi;	/* mask_words each */
 	struct mma_csd_ent *locked;	/* locked CSDs, dst = target */
-	int nlocked;
+	int nlocked, lockcap;
 	/* CONFIG_CSD_LOCK_WAIT_DEBUG: what this CPU is running */
 	int cur_ok;
 	uint64_t cur_csd, cur_func, cur_info;

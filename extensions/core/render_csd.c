@@ -95,7 +95,8 @@ fti_text(const struct mma_model *m, const struct mma_fti *t, FILE *fp)
 	fprintf(fp, "mm %llx", X(t->mm));
 	if (pid >= 0)
 		fprintf(fp, " (pid %d %s)", pid, comm);
-	fprintf(fp, " %llx-%llx", X(t->start), X(t->end));
+	fprintf(fp, " %llx-%llx%s", X(t->start), X(t->end),
+		t->end == ~0ULL ? " (TLB_FLUSH_ALL)" : "");
 	if (t->stride_shift >= 0)
 		fprintf(fp, " stride_shift %d", t->stride_shift);
 	if (t->freed_tables >= 0)
@@ -246,7 +247,8 @@ render_text(const struct mma_model *m, const struct mma_csd *s,
 					X(e->addr), e->fname[0] ? e->fname :
 					"-", X(e->info), e->queued == 1 ?
 					"queued" : e->queued == 0 ? "taken" :
-					"?", a, b);
+					"?", e->stack ? "-" : a,
+					e->stack ? "(stack)" : b);
 				if (e->flush == MMA_FLUSH_MM ||
 				    e->flush == MMA_FLUSH_KERNEL) {
 					fprintf(fp, "             ");
@@ -366,8 +368,9 @@ jent(const struct mma_model *m, const struct mma_csd *s, FILE *fp,
 		mma_json_str(fp, e->comm);
 	}
 	if (locked)
-		fprintf(fp, ",\"on_target_queue\":%s", e->queued < 0 ? "null" :
-			e->queued ? "true" : "false");
+		fprintf(fp, ",\"on_target_queue\":%s,\"in_cfd\":%s",
+			e->queued < 0 ? "null" : e->queued ? "true" : "false",
+			e->stack ? "false" : "true");
 	if (e->flush == MMA_FLUSH_MM || e->flush == MMA_FLUSH_KERNEL) {
 		fputc(',', fp);
 		jfti(m, fp, "flush_tlb_info", &e->fti);
