@@ -9,6 +9,8 @@
 #   dumps.sh tags                   print the known tags
 #   dumps.sh verify                 cross-check the ELF dumps with drgn (verify.py)
 #   dumps.sh make-bench [tag]       the benchmark dump (~20,000 tasks, ~2,000 mms)
+#   dumps.sh make-kfence [tag]      a live dump booted with kfence.sample_interval=1
+#                                   (a populated KFENCE pool; default tag trixie-6.12)
 #   dumps.sh make-scenarios [tag...]  scenario dumps: states made by the kernel
 #                                   through the test module kmod/mmstate.c
 #                                   (default tags: $SCEN_TAGS; scenarios: all,
@@ -327,6 +329,8 @@ variant_conf() {   # tag variant mode
     "") d=$ddir/$1; mem=$MEM; boot_to=$BOOT_TIMEOUT; run_to=$RUN_TIMEOUT ;;
     bench) d=$ddir/bench-$1; mem=$BENCH_MEM; extra="$extra $BENCH_APPEND"
            boot_to=$BENCH_BOOT_TIMEOUT; run_to=$BENCH_RUN_TIMEOUT ;;
+    kfence) d=$ddir/kfence-$1; mem=$MEM; extra="$extra kfence.sample_interval=1"
+            boot_to=$BOOT_TIMEOUT; run_to=$RUN_TIMEOUT ;;
     scen:*) d=$ddir/scen-$1; mem=$MEM; boot_to=$SCEN_BOOT_TIMEOUT; run_to=$RUN_TIMEOUT
             stem=${2#scen:}; scen_conf "$1" "$stem"; ko=$(kmod_path "$1") ;;
     *) die "unknown variant $2" ;;
@@ -416,6 +420,22 @@ do_make() {
     done
     exec 9>&-
     say "make: all complete (${tags[*]}) in $((SECONDS - t0)) s"
+}
+
+# one live boot of a variant (kfence); prints "<tag> live <fmt> <vmlinux>
+# <vmcore> <manifest>" lines like list
+do_make_variant() {   # variant tag
+    local variant=$1 tag=$2 fmt d mem boot_to run_to stem ko t0=$SECONDS
+    tag_conf "$tag"
+    lock
+    fetch_kernel "$tag"
+    make_dump "$tag" live "$variant"
+    exec 9>&-
+    variant_conf "$tag" "$variant"
+    say "make-$variant: complete in $((SECONDS - t0)) s"
+    for fmt in "${FMTS[@]}"; do
+        echo "$tag live $fmt $kdir/$tag/vmlinux $d/live.$fmt $d/live.manifest.json"
+    done
 }
 
 # the benchmark dump: one live boot, ~20,000 tasks / ~2,000 mms, 3G guest;
@@ -511,6 +531,7 @@ cmd=${1:-}
 case $cmd in
     make) do_make "$@" ;;
     make-bench) do_make_bench "$@" ;;
+    make-kfence) do_make_variant kfence "${1:-trixie-6.12}" ;;
     make-scenarios) do_make_scenarios "$@" ;;
     list-scenarios) do_list_scenarios ;;
     kmod) [ $# = 1 ] || die "usage: dumps.sh kmod <tag>"; tag_conf "$1"; lock; fetch_kernel "$1"; kmod_path "$1" ;;
@@ -518,5 +539,5 @@ case $cmd in
     list) do_list ;;
     path) do_path "$@" ;;
     tags) printf '%s\n' "${TAGS[@]}" ;;
-    *) echo "usage: dumps.sh make [tag...] | list | path <tag> <mode> <fmt> | tags | verify | make-bench [tag] | make-scenarios [tag...] | list-scenarios | kmod <tag>" >&2; exit 2 ;;
+    *) echo "usage: dumps.sh make [tag...] | list | path <tag> <mode> <fmt> | tags | verify | make-bench [tag] | make-kfence [tag] | make-scenarios [tag...] | list-scenarios | kmod <tag>" >&2; exit 2 ;;
 esac
