@@ -563,9 +563,11 @@ mmslab_classify(void *ctx, uint64_t addr, char *cache, size_t len)
 		if (isslab != 1 || cache_name(kc, buf, sizeof(buf)))
 			return MMA_SLAB_UNKNOWN;
 		/*
-		 * "mm_struct(7:foo)": a memcg copy of the mm_struct cache
-		 * (kernels before v5.9 give each cgroup its own copy of a
-		 * SLAB_ACCOUNT cache): its own size/random, not decoded.
+		 * "mm_struct(7:foo)": a memcg copy of the mm_struct cache.
+		 * Until Linux kernel commit 9855609bde03 ("mm: memcg/slab:
+		 * use a single set of kmem_caches for all accounted
+		 * allocations") (in v5.9) each cgroup got its own copy of a
+		 * SLAB_ACCOUNT cache, with its own random: not decoded.
 		 */
 		if (!strncmp(buf, "mm_struct", 9))
 			return MMA_SLAB_UNKNOWN;

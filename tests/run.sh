@@ -6,12 +6,16 @@
 #               the guest's own; the extension builds and loads
 #   extension   every view on every real dump vs manifest and crash built-ins
 #   faults      fault-injected dumps and wrong inputs
+#   slab        the glue's slab classifier: unit tests on a fake crash, then
+#               vs crash's kmem -S on each kernel and a real KFENCE pool
+#   filtered    makedumpfile -d 31 copies of the live ELF dumps: missing
+#               pages are not corruption (no bug the ELF dump lacks)
 # Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
 # Set MMAUDIT_SUITES="unit foundation" to run a subset.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit tools foundation extension faults}
+suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -48,6 +52,8 @@ for s in $suites; do
         foundation) need_dumps && run_suite foundation tests/foundation.py ;;
         extension)  need_dumps && run_suite extension tests/extension.py ;;
         faults)     [ -x tests/faults.py ] && need_dumps && run_suite faults tests/faults.py ;;
+        slab)       need_dumps && run_suite slab tests/slab.py ;;
+        filtered)   need_dumps && run_suite filtered tests/filtered.py ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
