@@ -6,6 +6,7 @@
 #               the guest's own; the extension builds and loads
 #   extension   every view on every real dump vs manifest and crash built-ins
 #   faults      fault-injected dumps and wrong inputs
+#   flush       mmflush + TLB shootdown rules vs crash built-ins, stuck_flush/busy_flush scenarios
 #   slab        the glue's slab classifier: unit tests on a fake crash, then
 #               vs crash's kmem -S on each kernel and a real KFENCE pool
 #   filtered    makedumpfile -d 31 copies of the live ELF dumps: missing
@@ -15,7 +16,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered}
+suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered flush}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -54,6 +55,7 @@ for s in $suites; do
         faults)     [ -x tests/faults.py ] && need_dumps && run_suite faults tests/faults.py ;;
         slab)       need_dumps && run_suite slab tests/slab.py ;;
         filtered)   need_dumps && run_suite filtered tests/filtered.py ;;
+        flush)      need_dumps && run_suite flush tests/flush.py ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
