@@ -12,14 +12,17 @@
  *     (not decoded: said so).
  *   - struct __call_single_data with a struct __call_single_node "node"
  *     (CSD_TYPE_* bits in node.u_flags: irq_work and remote wakeups share
- *     the queue) since v5.8, node.src/dst on 64-bit since v5.10/5.11
- *     (CONFIG_CSD_LOCK_WAIT_DEBUG work); before, llist + flags.
- *   - cfd_data.csd (call_single_data_t per-CPU array) or cfd_data.pcpu
- *     (struct cfd_percpu, Debian 6.1 and the v5.12-v6.x CSD lock
- *     debugging era).
- *   - flush_tlb_info per CPU (x86, v5.2+): initiating_cpu and
- *     trim_cpumask only where the members exist.
- *   - cpu_tlbstate.ctxs[] and mm->context.ctx_id/tlb_gen: x86 v4.13+.
+ *     the queue) since v5.8; node.src/dst on 64-bit since Linux kernel
+ *     commit e48c15b796d4 ("smp: Add source and destination CPUs to
+ *     __call_single_data") (in v5.10); before, llist + flags.
+ *   - cfd_data.csd (a per-CPU call_single_data_t) or cfd_data.pcpu
+ *     (struct cfd_percpu): both seen, 5.10/6.12 and Debian's 6.1.
+ *   - flush_tlb_info per CPU (x86) since Linux kernel commit 3db6d5a5ecaf
+ *     ("x86/mm/tlb: Remove 'struct flush_tlb_info' from the stack") (in
+ *     v5.2): initiating_cpu and trim_cpumask only where they exist.
+ *   - cpu_tlbstate.ctxs[] and mm->context.ctx_id/tlb_gen: Linux kernel
+ *     commit b0579ade7cd8 ("x86/mm: Track the TLB's tlb_gen and update
+ *     the flushing algorithm") (in v4.13).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -217,8 +220,10 @@ resolve_gen(const struct mma_target *t, struct mma_csd_layout *L)
 
 /*
  * The hook through which x86 sends TLB-flush IPIs: pv_ops.mmu.
- * flush_tlb_multi (v5.?+) or .flush_tlb_others (older), or pv_mmu_ops
- * (before v4.20).  Without CONFIG_PARAVIRT there is no hook: native.
+ * flush_tlb_multi since Linux kernel commit 4c1ba3923e6c ("x86/mm/tlb:
+ * Unify flush_tlb_func_local() and flush_tlb_func_remote()") (in v5.13)
+ * and its series, .flush_tlb_others before, in pv_mmu_ops on the oldest
+ * kernels.  Without CONFIG_PARAVIRT there is no hook: native.
  */
 static void
 resolve_pv(const struct mma_target *t, struct mma_csd_layout *L)
@@ -636,8 +641,8 @@ add_locked(struct mma_csd_cpu *c, const struct mma_csd_ent *e)
 /*
  * A synchronous csd queued on a CPU that no cfd_data holds: the sender
  * waits for it on its own stack (smp_call_function_single(..., wait=1),
- * which smp_call_function_many_cond() also uses for a single target
- * before v5.?).  node.src names the sender where the member exists.
+ * which 5.10's smp_call_function_many_cond() also uses for a single
+ * target).  node.src names the sender where the member exists.
  */
 static void
 add_sync_waiters(struct mma_csd *s, struct mma_csd_cpu *b)
@@ -701,8 +706,8 @@ read_gen(const struct mma_model *m, struct mma_csd *s, struct mma_csd_cpu *c)
 	    !rd_uint(m, s, c->loaded_mm + (uint64_t)L->mm_batched,
 		     L->mm_batched_size, &v)) {
 		/*
-		 * bool before v5.?; an atomic_t "pending | flushed << 16"
-		 * since the batched-flush race fix: pending when they differ
+		 * a bool (5.10), or an atomic_t "pending | flushed << 16"
+		 * (6.1): pending when the two counts differ
 		 */
 		if (L->mm_batched_size == 1)
 			c->batched = v ? 1 : 0;
