@@ -8,7 +8,7 @@
 #                             directory holding that crash's defs.h
 #   make install              copy the .so to crash's extensions directory
 #   make unit                 unit tests of the crash-free core (no dump)
-#   make tools                the C helper tools used by scripts/ (libelf)
+#   make tools                the C helper tools in tools/ (libelf)
 #   make check                every test: unit, foundation, extension on real dumps
 #   make crash                build (or find) the cached crash
 #   make dumps                produce (or find) the cached test vmcores
@@ -34,11 +34,13 @@ TARGET   ?= $(shell sed -n 's/^TARGET=//p' $(CRASH_MK))
 GDB_FLAGS ?= $(shell sed -n 's/^GDB_FLAGS=//p' $(CRASH_MK))
 TARGET_CFLAGS ?= $(shell sed -n 's/^TARGET_CFLAGS=//p' $(CRASH_MK))
 endif
-ifeq ($(TARGET),)
-TARGET := X86_64
-endif
-ifeq ($(GDB_FLAGS),)
-GDB_FLAGS := -DGDB_10_2
+# A directory with only crash's defs.h says nothing of the crash build's
+# target and gdb: guessing them builds an extension with a wrong ABI.
+ifeq ($(filter all install check $(BUILD)/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
+else ifeq ($(TARGET),)
+$(error CRASH_SRC=$(CRASH_SRC) has no crash Makefile: give the crash build's TARGET and GDB_FLAGS, e.g. make CRASH_SRC=$(CRASH_SRC) TARGET=X86_64 GDB_FLAGS=-DGDB_10_2)
+else ifeq ($(GDB_FLAGS),)
+$(error CRASH_SRC=$(CRASH_SRC) has no crash Makefile: give the crash build's GDB_FLAGS too, e.g. GDB_FLAGS=-DGDB_10_2)
 endif
 
 # crash's own default extension directory (see crash's extensions.c)
@@ -53,8 +55,9 @@ CORE_HDRS := $(wildcard extensions/core/*.h)
 GLUE_SRCS := $(wildcard extensions/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-TOOL_SRCS := $(wildcard scripts/*.c)
-TOOL_BINS := $(patsubst scripts/%.c,$(BUILD)/%,$(TOOL_SRCS))
+TOOL_LIB  := tools/dumpid.c
+TOOL_SRCS := $(filter-out $(TOOL_LIB),$(wildcard tools/*.c))
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
 .PHONY: dropin demo all crash dumps install unit tools check test-foundation test-extension clean
 all: $(BUILD)/mmaudit.so
@@ -90,8 +93,9 @@ $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) | $(BUILD)/unit
 unit: $(UNIT_BINS)
 	tests/run-unit.sh $(UNIT_BINS)
 
-$(BUILD)/%: scripts/%.c | $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lelf -lz
+# each tools/X.c is a program linked with the shared dump module tools/dumpid.c
+$(BUILD)/%: tools/%.c $(TOOL_LIB) tools/dumpid.h | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -Itools -o $@ $< $(TOOL_LIB) -lelf -lz
 
 tools: $(TOOL_BINS)
 

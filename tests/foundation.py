@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, EXPECTED_FMTS, EXPECTED_MODES, EXPECTED_TAGS, ROOT, SO, Suite, dumps, parse_ps  # noqa: E402
+from common import CACHE, CRASH, EXPECTED_FMTS, EXPECTED_MODES, EXPECTED_TAGS, ROOT, SO, Suite, dumps, parse_ps  # noqa: E402
 
 
 def sh(cmd, **kw):
@@ -24,6 +24,14 @@ def build_checks(s):
         r = sh("make -B -C %s BUILD=%s/b1 %s/b1/mmaudit.so" % (ROOT, tmp, tmp))
         warn = [l for l in (r.stdout + r.stderr).splitlines() if "warning:" in l]
         s.check(r.returncode == 0 and not warn, "extension builds -Wall -Wextra clean", (warn or [r.stderr[-300:]])[:3])
+        only = os.path.join(tmp, "onlydefs")
+        os.makedirs(only)
+        shutil.copy(os.path.join(os.path.dirname(CRASH), "defs.h"), only)
+        r = sh("make -C %s BUILD=%s/b0 CRASH_SRC=%s %s/b0/mmaudit.so" % (ROOT, tmp, only, tmp))
+        s.check(r.returncode != 0 and "give the crash build's TARGET and GDB_FLAGS" in r.stderr
+                and not os.path.exists(os.path.join(tmp, "b0", "mmaudit.so")),
+                "make CRASH_SRC=<only defs.h> refuses with a clear message instead of guessing TARGET/GDB",
+                r.stderr[-300:])
         tarball = os.path.join(CACHE, "crash_8.0.6.orig.tar.gz")
         if not s.check(os.path.exists(tarball), "crash source tarball cached"):
             return
