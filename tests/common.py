@@ -108,7 +108,8 @@ def run_crash(dump, commands, timeout=600):
     """One extra crash session on dump: returns its output (cached by the
     command text under build/test-out/)."""
     import hashlib
-    key = hashlib.sha1(("\n".join(commands) + CRASH + str(os.stat(dump.vmcore).st_mtime)).encode()).hexdigest()[:12]
+    so = str(os.stat(SO).st_mtime) if os.path.exists(SO) else ""
+    key = hashlib.sha1(("\n".join(commands) + CRASH + str(os.stat(dump.vmcore).st_mtime) + so).encode()).hexdigest()[:12]
     path = os.path.join(ROOT, "build", "test-out", "%s-%s-%s.extra-%s.txt" % (dump.tag, dump.mode, dump.fmt, key))
     if os.path.exists(path):
         with open(path, errors="replace") as f:

@@ -9,7 +9,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Suite, dumps, drgn_truth, parse_ps, run_crash  # noqa: E402
+from common import SO, Suite, dumps, drgn_truth, parse_ps, run_crash  # noqa: E402
 
 
 def h(x):
@@ -158,6 +158,22 @@ def check_dump(s, d):
          "%s: mmtask lists crash's task table plus idle tasks" % d.id)
 
 
+def check_arguments(s, d):
+    """Arguments a user gets wrong: one clear line each, never a bare header."""
+    zombie = [p for p in d.manifest["processes"] if p["role"] == "zombie"][0]
+    ncpu = len(d.json("mmcpu.json")["cpus"])
+    out = run_crash(d, ["extend %s" % SO, "mmlist 0", "mmcpu %d" % (ncpu + 200), "mmtask -p 99999",
+                        "mmlist -p %d" % zombie["pid"], "mmtask -j -p 99999"])
+    s.check("mmlist: 0 is not an mm_struct address (NULL)" in out, "%s: `mmlist 0` is rejected" % d.id, out[-300:])
+    s.check("mmcpu: CPU %d does not exist: this dump has CPUs 0-%d" % (ncpu + 200, ncpu - 1) in out,
+            "%s: `mmcpu <beyond>` says the CPU does not exist" % d.id)
+    s.check("mmtask: no task with pid 99999" in out, "%s: `mmtask -p 99999` says there is no such pid" % d.id)
+    s.check(re.search(r"mmlist: pid %d \(mmw-zombie, ZO\) uses no mm" % zombie["pid"], out) is not None,
+            "%s: `mmlist -p <zombie>` says why it shows nothing" % d.id)
+    s.check('"status":"error"' in out and "no task with pid 99999" in out,
+            "%s: the same error as JSON with -j" % d.id)
+
+
 def main():
     s = Suite("extension")
     ds = dumps()
@@ -169,6 +185,8 @@ def main():
             s.not_ok("%s: crash session" % d.id, e)
             continue
         check_dump(s, d)
+        if d.mode == "live" and d.fmt == "elf":
+            check_arguments(s, d)
     if ds:
         helps = [ds[0].text("help-%s.txt" % v) or "" for v in ("mmtask", "mmlist", "mmcpu", "mmcheck", "mmmask")]
         s.check(all(all(k in t for k in ("NAME", "SYNOPSIS", "DESCRIPTION", "EXAMPLE")) for t in helps),
