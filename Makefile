@@ -33,6 +33,14 @@ ifneq ($(CRASH_MK),)
 TARGET   ?= $(shell sed -n 's/^TARGET=//p' $(CRASH_MK))
 GDB_FLAGS ?= $(shell sed -n 's/^GDB_FLAGS=//p' $(CRASH_MK))
 TARGET_CFLAGS ?= $(shell sed -n 's/^TARGET_CFLAGS=//p' $(CRASH_MK))
+# an unconfigured crash source tree: crash's own configure builds for the
+# host (uname -m) with the gdb its configure.c names as default_gdb
+ifeq ($(TARGET),)
+TARGET := $(patsubst x86_64,X86_64,$(patsubst aarch64,ARM64,$(patsubst ppc64le,PPC64,$(patsubst s390x,S390X,$(shell uname -m)))))
+endif
+ifeq ($(GDB_FLAGS),)
+GDB_FLAGS := $(shell sed -n 's/^int default_gdb = \(GDB_[0-9_]*\);.*/-D\1/p' $(CRASH_SRC)/configure.c 2>/dev/null)
+endif
 endif
 # A directory with only crash's defs.h says nothing of the crash build's
 # target and gdb: guessing them builds an extension with a wrong ABI.

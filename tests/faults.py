@@ -451,6 +451,8 @@ def plan_61(x):
     # true consequences: mm != active_mm; the old mm has a user count but no task
     f.allow.append(dict(rule="mm-active-mismatch", pid=p))
     f.allow.append(dict(rule="users-no-task", mm=mm))
+    # the old mm's mm->owner (CONFIG_MEMCG) is this task, which no longer uses it
+    f.allow.append(dict(rule="owner-not-user", mm=mm))
     f.obj(mm=mm, pid=p, task=t)
     f.obj(mm=GARBAGE_MM)
     f.referrer = (t, p)
