@@ -19,7 +19,11 @@
  * Exit: 0 ok, 1 usage, 2 dump unreadable / not an ELF core / no VMCOREINFO,
  * 3 an address cannot be translated or is not in the dump, 4 output error.
  *
- * Build: gcc -O2 -g -Wall -Wextra -o build/vmcore-inject scripts/vmcore-inject.c -lelf -lz
+ * The dump is opened and its VMCOREINFO and PT_LOAD segments read by the
+ * shared module dumpid.c, which also reads physical memory by PA.
+ *
+ * Build: make tools (gcc -Wall -Wextra -Itools -o build/vmcore-inject
+ *        tools/vmcore-inject.c tools/dumpid.c -lelf -lz)
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -40,6 +44,8 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "dumpid.h"
+
 #define EX_OK      0
 #define EX_USAGE   1
 #define EX_BADDUMP 2
@@ -47,8 +53,6 @@
 #define EX_OUTPUT  4
 
 #define START_KERNEL_MAP  UINT64_C(0xffffffff80000000)
-#define MAX_VMCOREINFO    (1u << 20)
-#define MAX_NOTE_BYTES    (64u << 20)
 #define MAX_BYTES_OP      (1u << 20)
 #define PTE_PRESENT       UINT64_C(0x1)
 #define PTE_PSE           UINT64_C(0x80)
@@ -69,22 +73,6 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-static void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz ? sz : 1);
-	if (!p)
-		die(EX_OUTPUT, "out of memory");
-	return p;
-}
-
-static uint32_t rd32(const uint8_t *p, int big)
-{
-	if (big)
-		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		       (uint32_t)p[2] << 8 | p[3];
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[1] << 8 | p[0];
-}
 
 static uint64_t rdn(const uint8_t *p, size_t n, int big)
 {
@@ -98,23 +86,6 @@ static void wrn(uint8_t *p, size_t n, uint64_t v, int big)
 {
 	for (size_t i = 0; i < n; i++)
 		p[big ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
-}
-
-static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
 }
 
 static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
@@ -134,16 +105,9 @@ static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 
 /* ------------------------------------------------------------- the dump */
 
-struct seg { uint64_t paddr, vaddr, filesz, memsz, off; };
-
+/* the dump (read by dumpid.c) and what translation takes from its VMCOREINFO */
 struct dump {
-	int fd;
-	uint64_t fsize;
-	int big;
-	struct seg *seg;
-	size_t nseg;
-	char *vmci;
-	size_t vmci_len;
+	struct dumpid id;
 	int have_phys_base, have_pgt, have_kaslr, l5;
 	uint64_t phys_base, pgt_va, kaslr, sme_mask, kimage_size;
 	int have_pob;
@@ -151,229 +115,41 @@ struct dump {
 	char pob_src[64];
 };
 
-static char g_why[512];
-
-static void why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void why(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g_why, sizeof(g_why), fmt, ap);
-	va_end(ap);
-}
-
-/* the same bounded note walk as vmcore-id */
-static int find_vmcoreinfo(const uint8_t *buf, size_t len, int big,
-			   const uint8_t **vp, size_t *vl)
-{
-	for (size_t al = 4; al <= 8; al += 4) {
-		size_t p = 0;
-		while (p < len && len - p >= 12) {
-			uint32_t namesz = rd32(buf + p, big), descsz = rd32(buf + p + 4, big);
-			size_t q = p + 12;
-			if (namesz > len - q)
-				break;
-			const uint8_t *name = buf + q;
-			size_t step = (namesz + al - 1) & ~(al - 1);
-			q = step > len - q ? len : q + step;
-			if (descsz > len - q)
-				break;
-			const uint8_t *desc = buf + q;
-			step = (descsz + al - 1) & ~(al - 1);
-			q = step > len - q ? len : q + step;
-			if (((namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0) ||
-			     (namesz == 10 && memcmp(name, "VMCOREINFO", 10) == 0)) && descsz) {
-				*vp = desc;
-				*vl = descsz;
-				return 1;
-			}
-			p = q;
-		}
-	}
-	/* a VMCOREINFO note header anywhere (wrapped in another note) */
-	for (size_t i = 12; i + 12 <= len; i++) {
-		if (memcmp(buf + i, "VMCOREINFO", 11) != 0 || rd32(buf + i - 12, big) != 11)
-			continue;
-		uint32_t d = rd32(buf + i - 8, big);
-		if (d && d <= len - (i + 12) && memmem(buf + i + 12, d, "OSRELEASE=", 10)) {
-			*vp = buf + i + 12;
-			*vl = d;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static char *vmci_get(const struct dump *d, const char *key)
-{
-	size_t kl = strlen(key);
-	const char *p = d->vmci, *end = d->vmci + d->vmci_len;
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if ((size_t)(le - p) > kl && memcmp(p, key, kl) == 0 && p[kl] == '=') {
-			size_t vl = (size_t)(le - p) - kl - 1;
-			char *r = xcalloc(vl + 1, 1);
-			memcpy(r, p + kl + 1, vl);
-			return r;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return NULL;
-}
-
-/* VMCOREINFO number: base 10 (NUMBER, may be negative) or 16 (SYMBOL, KERNELOFFSET) */
-static int vmci_num(const struct dump *d, const char *key, int base, uint64_t *v)
-{
-	char *s = vmci_get(d, key), *end;
-	if (!s)
-		return 0;
-	errno = 0;
-	int ok;
-	if (base == 10 && s[0] == '-') {
-		long long x = strtoll(s, &end, 10);
-		*v = (uint64_t)x;
-	} else {
-		*v = strtoull(s, &end, base);
-	}
-	ok = !errno && end != s && (*end == 0 || *end == '\r');
-	free(s);
-	return ok;
-}
-
 static void open_dump(struct dump *d, const char *path)
 {
-	memset(d, 0, sizeof(*d));
-	d->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (d->fd < 0)
-		die(EX_BADDUMP, "%s: cannot open: %s", path, strerror(errno));
+	struct dumpid *id = &d->id;
 	struct stat st;
-	if (fstat(d->fd, &st) < 0 || !S_ISREG(st.st_mode))
+
+	memset(d, 0, sizeof(*d));
+	if (dumpid_open(id, path) < 0)
+		die(EX_BADDUMP, "%s: %s", path, dumpid_err);
+	if (fstat(id->fd, &st) < 0 || !S_ISREG(st.st_mode))
 		die(EX_BADDUMP, "%s: not a regular file", path);
-	d->fsize = (uint64_t)st.st_size;
-	elf_version(EV_CURRENT);
-	uint8_t magic[8] = { 0 };
-	if (pread_full(d->fd, magic, 8, 0) < 8 || memcmp(magic, ELFMAG, SELFMAG) != 0) {
-		if (memcmp(magic, "KDUMP   ", 8) == 0 || memcmp(magic, "makedump", 8) == 0)
-			die(EX_BADDUMP, "%s: kdump-compressed dumps cannot be patched: only ELF "
-			    "vmcores (pages are compressed)", path);
-		die(EX_BADDUMP, "%s: not an ELF core file", path);
-	}
-	Elf *e = elf_begin(d->fd, ELF_C_READ, NULL);
-	GElf_Ehdr eh;
-	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
-		die(EX_BADDUMP, "%s: unreadable ELF header: %s", path, elf_errmsg(-1));
-	if (eh.e_type != ET_CORE)
-		die(EX_BADDUMP, "%s: not an ELF core file (ELF type %u)", path, eh.e_type);
-	if (eh.e_machine != EM_X86_64)
+	if (id->kind != DUMPID_ELF)
+		die(EX_BADDUMP, "%s: kdump-compressed dumps cannot be patched: only ELF "
+		    "vmcores (pages are compressed)", path);
+	if (dumpid_identify(id) < 0)
+		die(EX_BADDUMP, "%s: %s: cannot translate addresses", path, dumpid_err);
+	if (id->vmci_len > DUMPID_MAX_VMCOREINFO)
+		die(EX_BADDUMP, "%s: no VMCOREINFO: its note is implausibly large (%zu bytes)",
+		    path, id->vmci_len);
+	if (id->e_machine != EM_X86_64)
 		die(EX_BADDUMP, "%s: only x86_64 vmcores are supported (e_machine %u)",
-		    path, eh.e_machine);
-	d->big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
-	size_t phnum = 0;
-	if (elf_getphdrnum(e, &phnum) != 0 || phnum == 0)
-		die(EX_BADDUMP, "%s: no program headers", path);
-	uint64_t phend = eh.e_phoff + (uint64_t)phnum * eh.e_phentsize;
-	if (phend > d->fsize || phend < eh.e_phoff)
-		die(EX_BADDUMP, "%s: truncated: program headers end beyond the file", path);
-	d->seg = xcalloc(phnum, sizeof(*d->seg));
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-		if (!gelf_getphdr(e, (int)i, &ph))
-			die(EX_BADDUMP, "%s: program header %zu unreadable", path, i);
-		if (ph.p_type == PT_LOAD) {
-			struct seg *s = &d->seg[d->nseg++];
-			s->paddr = ph.p_paddr;
-			s->vaddr = ph.p_vaddr;
-			s->filesz = ph.p_filesz;
-			s->memsz = ph.p_memsz > ph.p_filesz ? ph.p_memsz : ph.p_filesz;
-			s->off = ph.p_offset;
-			if (s->paddr + s->memsz < s->paddr || s->off + s->filesz < s->off)
-				die(EX_BADDUMP, "%s: PT_LOAD %zu overflows", path, i);
-		} else if (ph.p_type == PT_NOTE && !d->vmci && ph.p_filesz &&
-			   ph.p_offset < d->fsize) {
-			uint64_t len = ph.p_filesz;
-			if (len > d->fsize - ph.p_offset)
-				len = d->fsize - ph.p_offset;
-			if (len > MAX_NOTE_BYTES)
-				len = MAX_NOTE_BYTES;
-			uint8_t *buf = xcalloc(len, 1);
-			ssize_t r = pread_full(d->fd, buf, len, ph.p_offset);
-			const uint8_t *vp;
-			size_t vl;
-			if (r > 0 && find_vmcoreinfo(buf, (size_t)r, d->big, &vp, &vl) &&
-			    vl <= MAX_VMCOREINFO) {
-				d->vmci = xcalloc(vl + 1, 1);
-				memcpy(d->vmci, vp, vl);
-				for (size_t k = 0; k < vl; k++)
-					if (!d->vmci[k])
-						d->vmci[k] = '\n';
-				d->vmci_len = vl;
-			}
-			free(buf);
-		}
-	}
-	elf_end(e);
-	if (!d->vmci)
-		die(EX_BADDUMP, "%s: no VMCOREINFO note: cannot translate addresses", path);
-	d->have_phys_base = vmci_num(d, "NUMBER(phys_base)", 10, &d->phys_base);
-	d->have_pgt = vmci_num(d, "SYMBOL(init_top_pgt)", 16, &d->pgt_va) ||
-		      vmci_num(d, "SYMBOL(swapper_pg_dir)", 16, &d->pgt_va);
-	d->have_kaslr = vmci_num(d, "KERNELOFFSET", 16, &d->kaslr);
+		    path, id->e_machine);
+	if (id->seg_bad >= 0)
+		die(EX_BADDUMP, "%s: PT_LOAD %ld overflows", path, id->seg_bad);
+	d->have_phys_base = dumpid_vmci_num(id, "NUMBER(phys_base)", 10, &d->phys_base);
+	d->have_pgt = dumpid_vmci_num(id, "SYMBOL(init_top_pgt)", 16, &d->pgt_va) ||
+		      dumpid_vmci_num(id, "SYMBOL(swapper_pg_dir)", 16, &d->pgt_va);
+	d->have_kaslr = dumpid_vmci_num(id, "KERNELOFFSET", 16, &d->kaslr);
 	uint64_t v;
-	d->l5 = vmci_num(d, "NUMBER(pgtable_l5_enabled)", 10, &v) && v == 1;
-	if (vmci_num(d, "NUMBER(sme_mask)", 10, &v))
+	d->l5 = dumpid_vmci_num(id, "NUMBER(pgtable_l5_enabled)", 10, &v) && v == 1;
+	if (dumpid_vmci_num(id, "NUMBER(sme_mask)", 10, &v))
 		d->sme_mask = v;
 	d->kimage_size = UINT64_C(1) << 30;
-	if (vmci_num(d, "NUMBER(KERNEL_IMAGE_SIZE)", 10, &v) && v && v <= (UINT64_C(1) << 31))
+	if (dumpid_vmci_num(id, "NUMBER(KERNEL_IMAGE_SIZE)", 10, &v) && v &&
+	    v <= (UINT64_C(1) << 31))
 		d->kimage_size = v;
-}
-
-/* PA -> file offset for len bytes within one segment; 0 ok, -1 (g_why) */
-static int pa_to_off(const struct dump *d, uint64_t pa, size_t len, uint64_t *off,
-		     uint64_t *seg_left)
-{
-	for (size_t i = 0; i < d->nseg; i++) {
-		const struct seg *s = &d->seg[i];
-		if (pa < s->paddr || pa - s->paddr >= s->memsz)
-			continue;
-		uint64_t rel = pa - s->paddr;
-		if (rel >= s->filesz) {
-			why("PA 0x%" PRIx64 " is in PT_LOAD %zu but beyond its file data"
-			    " (p_filesz 0x%" PRIx64 " < p_memsz: not in the dump)", pa, i, s->filesz);
-			return -1;
-		}
-		*off = s->off + rel;
-		*seg_left = s->filesz - rel;
-		if (*off >= d->fsize || (uint64_t)len > d->fsize - *off) {
-			why("PA 0x%" PRIx64 " maps to file offset 0x%" PRIx64
-			    " beyond the end of the (truncated) file (%" PRIu64 " bytes)",
-			    pa, *off, d->fsize);
-			return -1;
-		}
-		return 0;
-	}
-	why("PA 0x%" PRIx64 " is not in the dump (no PT_LOAD covers it)", pa);
-	return -1;
-}
-
-static int read_pa(const struct dump *d, uint64_t pa, void *buf, size_t len)
-{
-	while (len) {
-		uint64_t off, left;
-		if (pa_to_off(d, pa, 1, &off, &left) < 0)
-			return -1;
-		size_t n = left < len ? (size_t)left : len;
-		if (n > d->fsize - off)
-			n = (size_t)(d->fsize - off);
-		if (pread_full(d->fd, buf, n, off) != (ssize_t)n) {
-			why("read error at file offset 0x%" PRIx64, off);
-			return -1;
-		}
-		pa += n;
-		buf = (char *)buf + n;
-		len -= n;
-	}
-	return 0;
 }
 
 /* --------------------------------------------------------- translation */
@@ -396,9 +172,9 @@ static int text_pa(const struct dump *d, uint64_t va, uint64_t *pa)
 static uint64_t direct_map_size(const struct dump *d)
 {
 	uint64_t max = d->l5 ? UINT64_C(1) << 52 : UINT64_C(1) << 46, top = 0;
-	for (size_t i = 0; i < d->nseg; i++)
-		if (d->seg[i].paddr + d->seg[i].memsz > top)
-			top = d->seg[i].paddr + d->seg[i].memsz;
+	for (size_t i = 0; i < d->id.nseg; i++)
+		if (d->id.seg[i].paddr + d->id.seg[i].memsz > top)
+			top = d->id.seg[i].paddr + d->id.seg[i].memsz;
 	top = (top + (UINT64_C(1) << 30) - 1) & ~((UINT64_C(1) << 30) - 1);
 	return top && top < max ? top : max;
 }
@@ -414,38 +190,38 @@ static int direct_pa(const struct dump *d, uint64_t va, uint64_t *pa)
 static const char *const lvl4[] = { "", "PGD", "PUD", "PMD", "PTE" };
 static const char *const lvl5[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
 
-/* page-table walk; 0 ok (pa, page size), -1 (g_why) */
+/* page-table walk; 0 ok (pa, page size), -1 (dumpid_err) */
 static int walk(const struct dump *d, uint64_t va, uint64_t *pa, uint64_t *pgsz)
 {
 	static const int shift[5] = { 48, 39, 30, 21, 12 };
 	if (!d->have_pgt || !d->have_phys_base) {
-		why("no page-table walk: VMCOREINFO lacks SYMBOL(init_top_pgt) or NUMBER(phys_base)");
+		dumpid_seterr("no page-table walk: VMCOREINFO lacks SYMBOL(init_top_pgt) or NUMBER(phys_base)");
 		return -1;
 	}
 	int bits = d->l5 ? 57 : 48;
 	uint64_t top = va >> (bits - 1);
 	if (top != 0 && top != (UINT64_MAX >> (bits - 1))) {
-		why("0x%" PRIx64 " is not a canonical %d-bit address", va, bits);
+		dumpid_seterr("0x%" PRIx64 " is not a canonical %d-bit address", va, bits);
 		return -1;
 	}
 	uint64_t table;
 	if (!text_pa(d, d->pgt_va, &table)) {
-		why("init_top_pgt 0x%" PRIx64 " is outside the kernel text mapping", d->pgt_va);
+		dumpid_seterr("init_top_pgt 0x%" PRIx64 " is outside the kernel text mapping", d->pgt_va);
 		return -1;
 	}
 	const char *const *nm = d->l5 ? lvl5 : lvl4;
 	for (int l = d->l5 ? 0 : 1; l < 5; l++) {
 		uint64_t idx = (va >> shift[l]) & 511, ea = table + idx * 8;
 		uint8_t b[8];
-		if (read_pa(d, ea, b, 8) < 0) {
-			char w[sizeof(g_why)];
-			snprintf(w, sizeof(w), "%s", g_why);
-			why("%s table page at PA 0x%" PRIx64 " unreadable: %s", nm[l], table, w);
+		if (dumpid_read_pa(&d->id, ea, b, 8) < 0) {
+			char w[sizeof(dumpid_err)];
+			snprintf(w, sizeof(w), "%s", dumpid_err);
+			dumpid_seterr("%s table page at PA 0x%" PRIx64 " unreadable: %s", nm[l], table, w);
 			return -1;
 		}
-		uint64_t e = rdn(b, 8, d->big) & ~d->sme_mask;
+		uint64_t e = rdn(b, 8, d->id.big) & ~d->sme_mask;
 		if (!(e & PTE_PRESENT)) {
-			why("0x%" PRIx64 " is not mapped: %s entry %" PRIu64 " (PA 0x%" PRIx64
+			dumpid_seterr("0x%" PRIx64 " is not mapped: %s entry %" PRIu64 " (PA 0x%" PRIx64
 			    ") = 0x%" PRIx64 " is not present", va, nm[l], idx, ea, e);
 			return -1;
 		}
@@ -462,7 +238,7 @@ static int walk(const struct dump *d, uint64_t va, uint64_t *pa, uint64_t *pgsz)
 			return 0;
 		}
 	}
-	why("internal: walk fell through");
+	dumpid_seterr("internal: walk fell through");
 	return -1;
 }
 
@@ -487,9 +263,9 @@ static int derive_pob(struct dump *d)
 	/* iterate the top level's kernel half, then (5-level) P4D, then PUD */
 	for (unsigned i = 256; i < 512; i++) {
 		uint8_t b[8];
-		if (read_pa(d, tab[0] + i * 8, b, 8) < 0)
+		if (dumpid_read_pa(&d->id, tab[0] + i * 8, b, 8) < 0)
 			continue;
-		uint64_t e = rdn(b, 8, d->big) & ~d->sme_mask;
+		uint64_t e = rdn(b, 8, d->id.big) & ~d->sme_mask;
 		if (!(e & PTE_PRESENT))
 			continue;
 		uint64_t va_i = base_hi | ((uint64_t)i << shift[first]);
@@ -499,9 +275,9 @@ static int derive_pob(struct dump *d)
 			if (d->l5) {
 				if (--budget < 0)
 					return 0;
-				if (read_pa(d, pudt + j * 8, b, 8) < 0)
+				if (dumpid_read_pa(&d->id, pudt + j * 8, b, 8) < 0)
 					continue;
-				uint64_t e2 = rdn(b, 8, d->big) & ~d->sme_mask;
+				uint64_t e2 = rdn(b, 8, d->id.big) & ~d->sme_mask;
 				if (!(e2 & PTE_PRESENT))
 					continue;
 				pudt = e2 & PTE_ADDR_MASK;
@@ -510,9 +286,9 @@ static int derive_pob(struct dump *d)
 			for (unsigned k = 0; k < 512; k++) {
 				if (--budget < 0)
 					return 0;
-				if (read_pa(d, pudt + k * 8, b, 8) < 0)
+				if (dumpid_read_pa(&d->id, pudt + k * 8, b, 8) < 0)
 					continue;
-				uint64_t e3 = rdn(b, 8, d->big) & ~d->sme_mask;
+				uint64_t e3 = rdn(b, 8, d->id.big) & ~d->sme_mask;
 				if (!(e3 & PTE_PRESENT))
 					continue;
 				uint64_t va = va_j | ((uint64_t)k << 30), pa, sz;
@@ -531,8 +307,8 @@ static int derive_pob(struct dump *d)
 /* page_offset_base from PT_LOAD p_vaddr (kdump's /proc/vmcore sets __va()) */
 static int pob_from_vaddr(struct dump *d)
 {
-	for (size_t i = 0; i < d->nseg; i++) {
-		const struct seg *s = &d->seg[i];
+	for (size_t i = 0; i < d->id.nseg; i++) {
+		const struct dumpid_seg *s = &d->id.seg[i];
 		if (s->vaddr < UINT64_C(0xff00000000000000) || s->vaddr >= START_KERNEL_MAP)
 			continue;
 		uint64_t pob = s->vaddr - s->paddr;
@@ -631,7 +407,7 @@ static int resolve(struct addr *a, const char *s)
 	if (strncmp(s, "pa:", 3) == 0) {
 		a->phys = 1;
 		if (!parse_u64(s + 3, 16, &a->pa)) {
-			why("bad physical address '%s'", s);
+			dumpid_seterr("bad physical address '%s'", s);
 			return -1;
 		}
 		a->va = a->pa;
@@ -656,30 +432,30 @@ static int resolve(struct addr *a, const char *s)
 	const char *plus = strpbrk(p, "+-");
 	size_t nl = plus ? (size_t)(plus - p) : strlen(p);
 	if (nl == 0 || nl >= sizeof(name)) {
-		why("bad address '%s'", s);
+		dumpid_seterr("bad address '%s'", s);
 		return -1;
 	}
 	memcpy(name, p, nl);
 	name[nl] = 0;
 	if (plus) {
 		if (!parse_u64(plus + 1, 0, &off)) {
-			why("bad offset in '%s'", s);
+			dumpid_seterr("bad offset in '%s'", s);
 			return -1;
 		}
 		if (*plus == '-')
 			off = (uint64_t)0 - off;
 	}
 	if (!g_syms) {
-		why("'%s' is not a hex address (symbols need --vmlinux)", s);
+		dumpid_seterr("'%s' is not a hex address (symbols need --vmlinux)", s);
 		return -1;
 	}
 	uint64_t v;
 	if (!sym_value(g_syms, name, &v)) {
-		why("symbol '%s' not found in the vmlinux", name);
+		dumpid_seterr("symbol '%s' not found in the vmlinux", name);
 		return -1;
 	}
 	if (v < START_KERNEL_MAP) {
-		why("symbol '%s' (0x%" PRIx64 ") is per-CPU or not a kernel address", name, v);
+		dumpid_seterr("symbol '%s' (0x%" PRIx64 ") is per-CPU or not a kernel address", name, v);
 		return -1;
 	}
 	a->va = v + (g_dump->have_kaslr ? g_dump->kaslr : 0) + off;
@@ -710,9 +486,9 @@ static int translate(struct addr *a)
 	}
 	if (g_method == M_DIRECT) {
 		if (!d->have_pob)
-			why("0x%" PRIx64 ": page_offset_base unknown (give --page-offset or --vmlinux)", a->va);
+			dumpid_seterr("0x%" PRIx64 ": page_offset_base unknown (give --page-offset or --vmlinux)", a->va);
 		else
-			why("0x%" PRIx64 " is neither kernel text nor direct map (page_offset_base 0x%"
+			dumpid_seterr("0x%" PRIx64 " is neither kernel text nor direct map (page_offset_base 0x%"
 			    PRIx64 ")", a->va, d->pob);
 		return -1;
 	}
@@ -750,19 +526,19 @@ static int extents(struct addr *a, size_t len, struct ext *ex, int *nex, int max
 				n = inpage;
 		}
 		uint64_t off, left;
-		if (pa_to_off(g_dump, pa, 1, &off, &left) < 0)
+		if (dumpid_pa_to_off(&g_dump->id, pa, 1, &off, &left) < 0)
 			return -1;
 		if (n > left)
 			n = (size_t)left;
-		if (n > g_dump->fsize - off) {
-			why("PA 0x%" PRIx64 "+0x%zx runs past the end of the (truncated) file", pa, n);
+		if (n > g_dump->id.fsize - off) {
+			dumpid_seterr("PA 0x%" PRIx64 "+0x%zx runs past the end of the (truncated) file", pa, n);
 			return -1;
 		}
 		if (*nex && ex[*nex - 1].off + ex[*nex - 1].len == off) {
 			ex[*nex - 1].len += n;
 		} else {
 			if (*nex >= maxex) {
-				why("range too fragmented");
+				dumpid_seterr("range too fragmented");
 				return -1;
 			}
 			ex[*nex].off = off;
@@ -847,7 +623,7 @@ static void parse_op(struct op *o, enum optype t, const char *arg)
 		if (n == 0 || (n & 1) || n / 2 > MAX_BYTES_OP)
 			die(EX_USAGE, "'%s': expected an even number of hex digits (max %u bytes)",
 			    arg, MAX_BYTES_OP);
-		o->bytes = xcalloc(n / 2, 1);
+		o->bytes = dumpid_calloc(n / 2, 1);
 		for (size_t i = 0; i < n / 2; i++) {
 			int hi = hexval((unsigned char)sep[2 * i]), lo = hexval((unsigned char)sep[2 * i + 1]);
 			if (hi < 0 || lo < 0)
@@ -877,7 +653,7 @@ static void prepare_op(struct op *o)
 {
 	char *text = (char *)o->a.text;
 	if (resolve(&o->a, text) < 0)
-		die(EX_ADDR, "%s: %s", o->arg, g_why);
+		die(EX_ADDR, "%s: %s", o->arg, dumpid_err);
 	if (o->t == OP_SETBIT || o->t == OP_CLRBIT) {
 		/* bit N of an unsigned long array: word N/64, bit N%64 */
 		uint64_t word = (o->val / 64) * 8;
@@ -889,7 +665,7 @@ static void prepare_op(struct op *o)
 	if (o->t == OP_VTOP)
 		return;
 	if (extents(&o->a, o->len, o->ex, &o->nex, 512) < 0)
-		die(EX_ADDR, "%s: %s", o->arg, g_why);
+		die(EX_ADDR, "%s: %s", o->arg, dumpid_err);
 }
 
 static void print_addr(const struct op *o, uint64_t off)
@@ -906,7 +682,7 @@ static void rw_ext(int fd, const struct op *o, uint8_t *buf, int write)
 	size_t pos = 0;
 	for (int i = 0; i < o->nex; i++) {
 		int bad = write ? pwrite_full(fd, buf + pos, o->ex[i].len, o->ex[i].off) < 0
-				: pread_full(fd, buf + pos, o->ex[i].len, o->ex[i].off) !=
+				: dumpid_pread(fd, buf + pos, o->ex[i].len, o->ex[i].off) !=
 				  (ssize_t)o->ex[i].len;
 		if (bad)
 			die(EX_OUTPUT, "%s at file offset 0x%" PRIx64 ": %s",
@@ -927,8 +703,8 @@ static int do_vtop(struct op *o)
 	struct addr *a = &o->a;
 	if (a->phys) {
 		uint64_t off, left;
-		if (pa_to_off(d, a->pa, 1, &off, &left) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", prog, o->arg, g_why);
+		if (dumpid_pa_to_off(&d->id, a->pa, 1, &off, &left) < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, o->arg, dumpid_err);
 			return EX_ADDR;
 		}
 		printf("pa=0x%" PRIx64 " file_offset=0x%" PRIx64 "\n", a->pa, off);
@@ -936,7 +712,7 @@ static int do_vtop(struct op *o)
 	}
 	if (translate(a) < 0) {
 		printf("va=0x%" PRIx64 " pa=none\n", a->va);
-		fprintf(stderr, "%s: %s: %s\n", prog, o->arg, g_why);
+		fprintf(stderr, "%s: %s: %s\n", prog, o->arg, dumpid_err);
 		return EX_ADDR;
 	}
 	printf("va=0x%" PRIx64 " pa=0x%" PRIx64 " method=%s", a->va, a->pa, a->method);
@@ -951,11 +727,11 @@ static int do_vtop(struct op *o)
 			printf(" walk=unmapped");
 	}
 	uint64_t off, left;
-	if (pa_to_off(d, a->pa, 1, &off, &left) == 0) {
+	if (dumpid_pa_to_off(&d->id, a->pa, 1, &off, &left) == 0) {
 		printf(" file_offset=0x%" PRIx64 "\n", off);
 	} else {
 		printf(" file_offset=none\n");
-		fprintf(stderr, "%s: %s: %s\n", prog, o->arg, g_why);
+		fprintf(stderr, "%s: %s: %s\n", prog, o->arg, dumpid_err);
 		rc = EX_ADDR;
 	}
 	return rc;
@@ -964,7 +740,7 @@ static int do_vtop(struct op *o)
 static int do_op(int fd, struct op *o)
 {
 	uint8_t old[MAX_BYTES_OP > 4096 ? 4096 : MAX_BYTES_OP];
-	uint8_t *ob = o->len > sizeof(old) ? xcalloc(o->len, 1) : old;
+	uint8_t *ob = o->len > sizeof(old) ? dumpid_calloc(o->len, 1) : old;
 	int rc = EX_OK;
 	switch (o->t) {
 	case OP_VTOP:
@@ -974,7 +750,7 @@ static int do_op(int fd, struct op *o)
 		rw_ext(fd, o, ob, 0);
 		printf("read ");
 		print_addr(o, o->ex[0].off);
-		printf(": u%zu 0x%" PRIx64 "\n", o->len * 8, rdn(ob, o->len, g_dump->big));
+		printf(": u%zu 0x%" PRIx64 "\n", o->len * 8, rdn(ob, o->len, g_dump->id.big));
 		break;
 	case OP_RBYTES:
 		rw_ext(fd, o, ob, 0);
@@ -987,8 +763,8 @@ static int do_op(int fd, struct op *o)
 	case OP_W8: case OP_W16: case OP_W32: case OP_W64: {
 		uint8_t nb[8];
 		rw_ext(fd, o, ob, 0);
-		uint64_t ov = rdn(ob, o->len, g_dump->big);
-		wrn(nb, o->len, o->val, g_dump->big);
+		uint64_t ov = rdn(ob, o->len, g_dump->id.big);
+		wrn(nb, o->len, o->val, g_dump->id.big);
 		rw_ext(fd, o, nb, 1);
 		if (!quiet) {
 			printf("patched ");
@@ -1013,9 +789,9 @@ static int do_op(int fd, struct op *o)
 	case OP_SETBIT: case OP_CLRBIT: {
 		uint8_t nb[8];
 		rw_ext(fd, o, ob, 0);
-		uint64_t ov = rdn(ob, 8, g_dump->big), m = UINT64_C(1) << o->val;
+		uint64_t ov = rdn(ob, 8, g_dump->id.big), m = UINT64_C(1) << o->val;
 		uint64_t nv = o->t == OP_SETBIT ? ov | m : ov & ~m;
-		wrn(nb, 8, nv, g_dump->big);
+		wrn(nb, 8, nv, g_dump->id.big);
 		rw_ext(fd, o, nb, 1);
 		if (!quiet) {
 			printf("patched ");
@@ -1051,11 +827,11 @@ static int copy_file(int in, int out, uint64_t len)
 	if (!left)
 		return 0;
 	size_t bs = 1 << 20;
-	char *buf = xcalloc(bs, 1);
+	char *buf = dumpid_calloc(bs, 1);
 	uint64_t pos = len - left;
 	while (pos < len) {
 		size_t n = len - pos < bs ? (size_t)(len - pos) : bs;
-		ssize_t r = pread_full(in, buf, n, pos);
+		ssize_t r = dumpid_pread(in, buf, n, pos);
 		if (r <= 0 || pwrite_full(out, buf, (size_t)r, pos) < 0) {
 			free(buf);
 			return -1;
@@ -1155,7 +931,9 @@ int main(int argc, char **argv)
 	};
 	const char *output = NULL, *trunc = NULL, *poff = NULL, *vmlinux = NULL;
 	int inplace = 0, c;
-	struct op *ops = xcalloc((size_t)argc, sizeof(*ops));
+	dumpid_prog = prog;
+	dumpid_oom_exit = EX_OUTPUT;
+	struct op *ops = dumpid_calloc((size_t)argc, sizeof(*ops));
 	int nops = 0;
 	while ((c = getopt_long(argc, argv, "o:qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -1219,8 +997,8 @@ int main(int argc, char **argv)
 		uint8_t b[8];
 		if (sym_value(&sy, "page_offset_base", &sv)) {
 			sv += d.have_kaslr ? d.kaslr : 0;
-			if (text_pa(&d, sv, &pa) && read_pa(&d, pa, b, 8) == 0 &&
-			    (v = rdn(b, 8, d.big)) >= UINT64_C(0xff00000000000000)) {
+			if (text_pa(&d, sv, &pa) && dumpid_read_pa(&d.id, pa, b, 8) == 0 &&
+			    (v = rdn(b, 8, d.id.big)) >= UINT64_C(0xff00000000000000)) {
 				d.pob = v;
 				d.have_pob = 1;
 				snprintf(d.pob_src, sizeof(d.pob_src), "page_offset_base (vmlinux)");
@@ -1236,12 +1014,12 @@ int main(int argc, char **argv)
 		if (!derive_pob(&d))
 			pob_from_vaddr(&d);
 
-	uint64_t outsize = d.fsize;
-	if (trunc && !parse_size(trunc, d.fsize, &outsize))
+	uint64_t outsize = d.id.fsize;
+	if (trunc && !parse_size(trunc, d.id.fsize, &outsize))
 		die(EX_USAGE, "--truncate: bad size '%s'", trunc);
-	if (outsize > d.fsize)
+	if (outsize > d.id.fsize)
 		die(EX_USAGE, "--truncate: %" PRIu64 " is larger than the dump (%" PRIu64 " bytes)",
-		    outsize, d.fsize);
+		    outsize, d.id.fsize);
 
 	int any_vtop = 0;
 	for (int i = 0; i < nops; i++) {
@@ -1257,27 +1035,27 @@ int main(int argc, char **argv)
 		       d.have_pob ? d.pob : 0, d.have_pob ? " (" : "unknown",
 		       d.have_pob ? d.pob_src : "", d.have_pob ? ")" : "");
 
-	int fd = d.fd, created = 0;
+	int fd = d.id.fd, created = 0;
 	if (output) {
 		struct stat si, so;
-		fstat(d.fd, &si);
+		fstat(d.id.fd, &si);
 		if (stat(output, &so) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino)
 			die(EX_USAGE, "--output is the input itself (use --in-place)");
 		fd = open(output, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, (si.st_mode & 0777) | 0600);
 		if (fd < 0)
 			die(EX_OUTPUT, "%s: cannot create: %s", output, strerror(errno));
 		created = 1;
-		if (copy_file(d.fd, fd, outsize) < 0 || ftruncate(fd, (off_t)outsize) < 0) {
+		if (copy_file(d.id.fd, fd, outsize) < 0 || ftruncate(fd, (off_t)outsize) < 0) {
 			int e = errno;
 			unlink(output);
 			die(EX_OUTPUT, "%s: copy failed: %s", output, strerror(e));
 		}
 	} else if (inplace) {
-		close(d.fd);
+		close(d.id.fd);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			die(EX_OUTPUT, "%s: cannot open for writing: %s", path, strerror(errno));
-		d.fd = fd;
+		d.id.fd = fd;
 	}
 	int rc = EX_OK;
 	for (int i = 0; i < nops; i++) {
@@ -1287,12 +1065,12 @@ int main(int argc, char **argv)
 	}
 	if (inplace && trunc && ftruncate(fd, (off_t)outsize) < 0)
 		die(EX_OUTPUT, "%s: truncate failed: %s", path, strerror(errno));
-	if (fd != d.fd && close(fd) < 0) {
+	if (fd != d.id.fd && close(fd) < 0) {
 		if (created)
 			unlink(output);
 		die(EX_OUTPUT, "%s: %s", output, strerror(errno));
 	}
 	if (output && trunc && !quiet)
-		printf("truncated %s to %" PRIu64 " bytes (of %" PRIu64 ")\n", output, outsize, d.fsize);
+		printf("truncated %s to %" PRIu64 " bytes (of %" PRIu64 ")\n", output, outsize, d.id.fsize);
 	return rc;
 }

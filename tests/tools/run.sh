@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/tools/run.sh - tests of scripts/vmcore-id.c and scripts/vmcore-inject.c.
+# tests/tools/run.sh - tests of tools/vmcore-id.c and tools/vmcore-inject.c
+# (and their shared module tools/dumpid.c).
 #
 #  1. synthetic inputs made by tests/tools/mkcore.c: tiny x86_64 ELF cores
 #     with real 4- and 5-level page tables, kdump-compressed files and their
@@ -34,8 +35,9 @@ if ! make -C "$ROOT" -s build/vmcore-id build/vmcore-inject >"$TMP/make.log" 2>&
     finish tools; exit 1
 fi
 ok "build tools"
-if gcc -O2 -g -Wall -Wextra -Werror -o "$TMP/w-id" "$ROOT/scripts/vmcore-id.c" -lelf -lz 2>"$TMP/w.log" &&
-   gcc -O2 -g -Wall -Wextra -Werror -o "$TMP/w-inj" "$ROOT/scripts/vmcore-inject.c" -lelf -lz 2>>"$TMP/w.log"; then
+TOOLS=$ROOT/tools
+if gcc -O2 -g -Wall -Wextra -Werror -I"$TOOLS" -o "$TMP/w-id" "$TOOLS/vmcore-id.c" "$TOOLS/dumpid.c" -lelf -lz 2>"$TMP/w.log" &&
+   gcc -O2 -g -Wall -Wextra -Werror -I"$TOOLS" -o "$TMP/w-inj" "$TOOLS/vmcore-inject.c" "$TOOLS/dumpid.c" -lelf -lz 2>>"$TMP/w.log"; then
     ok "tools build without warnings"
 else
     not_ok "tools build without warnings" "$(head -n 3 "$TMP/w.log" | tr '\n' ' ')"
@@ -354,10 +356,10 @@ FUZZ=${TOOLS_FUZZ:-120}
 if [ "$FUZZ" -gt 0 ]; then
     FID=$ID FINJ=$INJ san=""
     if [ "${TOOLS_ASAN:-1}" = 1 ] &&
-       gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -o "$TMP/id-asan" \
-           "$ROOT/scripts/vmcore-id.c" -lelf -lz 2>/dev/null &&
-       gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -o "$TMP/inj-asan" \
-           "$ROOT/scripts/vmcore-inject.c" -lelf -lz 2>/dev/null; then
+       gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I"$TOOLS" -o "$TMP/id-asan" \
+           "$TOOLS/vmcore-id.c" "$TOOLS/dumpid.c" -lelf -lz 2>/dev/null &&
+       gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I"$TOOLS" -o "$TMP/inj-asan" \
+           "$TOOLS/vmcore-inject.c" "$TOOLS/dumpid.c" -lelf -lz 2>/dev/null; then
         FID=$TMP/id-asan FINJ=$TMP/inj-asan san=" (ASan/UBSan)"
         export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=exitcode=98
     fi
