@@ -33,6 +33,11 @@ def h(x):
     return int(x, 16) if isinstance(x, str) else int(x)
 
 
+def hx(s):
+    """crash's pointer value, "0x... <symbol>" -> int"""
+    return int(s.split()[0], 16)
+
+
 def num(s):
     return int(s.split()[0], 0)
 
@@ -118,12 +123,11 @@ def crosscheck(s, d, flush, out):
     cpus = flush["cpus"]
     q = percpu_blocks(out["p call_single_queue:a"], "call_single_queue")
     bad = [c["cpu"] for c in cpus if c["cpu"] in q and
-           (h(field(q[c["cpu"]], "first")) == 0) != (len(c["queue"]) == 0)]
+           (hx(field(q[c["cpu"]], "first")) == 0) != (len(c["queue"]) == 0)]
     s.check(q and not bad, "%s: queue empty/non-empty of every CPU equals crash's `p call_single_queue:a` (%d CPUs)"
             % (d.id, len(cpus)), bad)
-    firsts = [c for c in cpus if c["queue"] and c["cpu"] in q]
-    bad = [c["cpu"] for c in firsts if h(field(q[c["cpu"]], "first")) != h(c["queue"][0]["addr"]) +
-           (0 if c["queue"][0]["type"] in ("SYNC", "ASYNC") else 0)]
+    firsts = [c for c in cpus if c["queue"] and c["cpu"] in q and c["queue"][0]["type"] in ("SYNC", "ASYNC")]
+    bad = [c["cpu"] for c in firsts if hx(field(q[c["cpu"]], "first")) != h(c["queue"][0]["addr"])]
     s.check(not bad, "%s: first queue entry of each busy CPU is crash's call_single_queue.first" % d.id, bad)
 
     ts = percpu_blocks(out["p cpu_tlbstate:a"], "cpu_tlbstate")
@@ -135,7 +139,7 @@ def crosscheck(s, d, flush, out):
         asid = num(field(b, "loaded_mm_asid"))
         ctxs = re.findall(r"ctx_id = (\d+),\s*tlb_gen = (\d+)", b)
         n += 1
-        if asid != c["asid"] or h(field(b, "loaded_mm")) != h(c["loaded_mm"]) or \
+        if asid != c["asid"] or hx(field(b, "loaded_mm")) != h(c["loaded_mm"]) or \
                 asid >= len(ctxs) or (int(ctxs[asid][0]), int(ctxs[asid][1])) != (h(c["ctx_id"]), c["tlb_gen"]):
             bad.append(c["cpu"])
     s.check(n and not bad, "%s: loaded_mm, loaded_mm_asid, ctxs[asid].ctx_id/tlb_gen of %d CPUs equal crash's "
@@ -160,7 +164,7 @@ def crosscheck(s, d, flush, out):
             continue
         b = fi[c["cpu"]]
         n += 1
-        want = [h(field(b, "mm")), num(field(b, "start")), num(field(b, "end")), num(field(b, "new_tlb_gen"))]
+        want = [hx(field(b, "mm")), num(field(b, "start")), num(field(b, "end")), num(field(b, "new_tlb_gen"))]
         got = [h(f["mm"]), h(f["start"]), h(f["end"]), f["new_tlb_gen"]]
         for k in ("initiating_cpu", "stride_shift"):
             if field(b, k) is not None:

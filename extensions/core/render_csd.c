@@ -42,15 +42,22 @@ regs_word(const struct mma_csd_cpu *c)
 	return (c->rflags & 0x200) ? "kernel" : "kernel,irqs-off";
 }
 
-/* a CPU worth a row: online, or holding state */
+/*
+ * a CPU worth a row: online, or holding state (a panic leaves only the
+ * panicking CPU online; an unplugged or never-booted one sits on init_mm)
+ */
 static int
-shown(const struct mma_csd_cpu *c, const struct mma_filter *f)
+shown(const struct mma_model *m, const struct mma_csd_cpu *c,
+      const struct mma_filter *f)
 {
+	int k;
+
 	if (f && f->cpu >= 0)
 		return c->cpu == f->cpu;
-	return c->online != 0 || c->nq || c->nlocked ||
-	       (c->loaded_mm && c->loaded_mm != MMA_LOADED_MM_SWITCHING &&
-		c->gen_ok);
+	if (c->online != 0 || c->nq || c->nlocked)
+		return 1;
+	k = mma_model_find_mm(m, c->loaded_mm);
+	return k >= 0 && !m->mms[k].is_static;
 }
 
 static int
@@ -157,7 +164,7 @@ render_text(const struct mma_model *m, const struct mma_csd *s,
 		const struct mma_csd_cpu *p = &s->cpus[c];
 		char cur[32], gen[3][24], waits[64];
 
-		if (!shown(p, f) || !cpu_match(p, f))
+		if (!shown(m, p, f) || !cpu_match(p, f))
 			continue;
 		snprintf(cur, sizeof(cur), "%d %s", p->curr_pid, p->curr_comm);
 		if (p->gen_ok && p->ctx_match) {
@@ -283,7 +290,7 @@ render_text(const struct mma_model *m, const struct mma_csd *s,
 			const struct mma_csd_cpu *p = &s->cpus[c];
 
 			if (!p->fti.ok || (!p->fti.mm && !p->fti.end) ||
-			    !shown(p, f) || !mm_match(f, p->fti.mm))
+			    !shown(m, p, f) || !mm_match(f, p->fti.mm))
 				continue;
 			n++;
 			fprintf(fp, "  %3d  %-6s  ", c,
@@ -420,7 +427,7 @@ render_json(const struct mma_model *m, const struct mma_csd *s,
 	for (c = 0; c < s->ncpus; c++) {
 		const struct mma_csd_cpu *p = &s->cpus[c];
 
-		if (!shown(p, f) || !cpu_match(p, f))
+		if (!shown(m, p, f) || !cpu_match(p, f))
 			continue;
 		fprintf(fp, "%s{\"cpu\":%d,\"online\":%s,\"pid\":%d,\"comm\":",
 			n++ ? "," : "", c, p->online < 0 ? "null" :
