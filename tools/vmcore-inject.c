@@ -189,11 +189,22 @@ static int direct_pa(const struct dump *d, uint64_t va, uint64_t *pa)
 
 static const char *const lvl4[] = { "", "PGD", "PUD", "PMD", "PTE" };
 static const char *const lvl5[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
+static const int pt_shift[5] = { 48, 39, 30, 21, 12 };	/* VA bits of each level */
+
+/* entry idx of the page table at PA table, the SME mask removed; -1 unreadable */
+static int pt_entry(const struct dump *d, uint64_t table, uint64_t idx, uint64_t *e)
+{
+	uint8_t b[8];
+
+	if (dumpid_read_pa(&d->id, table + idx * 8, b, 8) < 0)
+		return -1;
+	*e = rdn(b, 8, d->id.big) & ~d->sme_mask;
+	return 0;
+}
 
 /* page-table walk; 0 ok (pa, page size), -1 (dumpid_err) */
 static int walk(const struct dump *d, uint64_t va, uint64_t *pa, uint64_t *pgsz)
 {
-	static const int shift[5] = { 48, 39, 30, 21, 12 };
 	if (!d->have_pgt || !d->have_phys_base) {
 		dumpid_seterr("no page-table walk: VMCOREINFO lacks SYMBOL(init_top_pgt) or NUMBER(phys_base)");
 		return -1;
@@ -211,22 +222,20 @@ static int walk(const struct dump *d, uint64_t va, uint64_t *pa, uint64_t *pgsz)
 	}
 	const char *const *nm = d->l5 ? lvl5 : lvl4;
 	for (int l = d->l5 ? 0 : 1; l < 5; l++) {
-		uint64_t idx = (va >> shift[l]) & 511, ea = table + idx * 8;
-		uint8_t b[8];
-		if (dumpid_read_pa(&d->id, ea, b, 8) < 0) {
+		uint64_t idx = (va >> pt_shift[l]) & 511, ea = table + idx * 8, e;
+		if (pt_entry(d, table, idx, &e) < 0) {
 			char w[sizeof(dumpid_err)];
 			snprintf(w, sizeof(w), "%s", dumpid_err);
 			dumpid_seterr("%s table page at PA 0x%" PRIx64 " unreadable: %s", nm[l], table, w);
 			return -1;
 		}
-		uint64_t e = rdn(b, 8, d->id.big) & ~d->sme_mask;
 		if (!(e & PTE_PRESENT)) {
 			dumpid_seterr("0x%" PRIx64 " is not mapped: %s entry %" PRIu64 " (PA 0x%" PRIx64
 			    ") = 0x%" PRIx64 " is not present", va, nm[l], idx, ea, e);
 			return -1;
 		}
 		if ((l == 2 || l == 3) && (e & PTE_PSE)) {
-			uint64_t size = UINT64_C(1) << shift[l];
+			uint64_t size = UINT64_C(1) << pt_shift[l];
 			*pa = (e & PTE_ADDR_MASK & ~(size - 1)) | (va & (size - 1));
 			*pgsz = size;
 			return 0;
@@ -249,7 +258,6 @@ static int walk(const struct dump *d, uint64_t va, uint64_t *pa, uint64_t *pgsz)
  */
 static int derive_pob(struct dump *d)
 {
-	static const int shift[5] = { 48, 39, 30, 21, 12 };
 	if (!d->have_pgt || !d->have_phys_base)
 		return 0;
 	uint64_t top;
@@ -262,23 +270,18 @@ static int derive_pob(struct dump *d)
 	long budget = 1L << 20;
 	/* iterate the top level's kernel half, then (5-level) P4D, then PUD */
 	for (unsigned i = 256; i < 512; i++) {
-		uint8_t b[8];
-		if (dumpid_read_pa(&d->id, tab[0] + i * 8, b, 8) < 0)
+		uint64_t e;
+		if (pt_entry(d, tab[0], i, &e) < 0 || !(e & PTE_PRESENT))
 			continue;
-		uint64_t e = rdn(b, 8, d->id.big) & ~d->sme_mask;
-		if (!(e & PTE_PRESENT))
-			continue;
-		uint64_t va_i = base_hi | ((uint64_t)i << shift[first]);
+		uint64_t va_i = base_hi | ((uint64_t)i << pt_shift[first]);
 		unsigned jn = d->l5 ? 512 : 1;
 		for (unsigned j = 0; j < jn; j++) {
 			uint64_t pudt = e & PTE_ADDR_MASK, va_j = va_i;
 			if (d->l5) {
 				if (--budget < 0)
 					return 0;
-				if (dumpid_read_pa(&d->id, pudt + j * 8, b, 8) < 0)
-					continue;
-				uint64_t e2 = rdn(b, 8, d->id.big) & ~d->sme_mask;
-				if (!(e2 & PTE_PRESENT))
+				uint64_t e2;
+				if (pt_entry(d, pudt, j, &e2) < 0 || !(e2 & PTE_PRESENT))
 					continue;
 				pudt = e2 & PTE_ADDR_MASK;
 				va_j = va_i | ((uint64_t)j << 39);
@@ -286,10 +289,8 @@ static int derive_pob(struct dump *d)
 			for (unsigned k = 0; k < 512; k++) {
 				if (--budget < 0)
 					return 0;
-				if (dumpid_read_pa(&d->id, pudt + k * 8, b, 8) < 0)
-					continue;
-				uint64_t e3 = rdn(b, 8, d->id.big) & ~d->sme_mask;
-				if (!(e3 & PTE_PRESENT))
+				uint64_t e3;
+				if (pt_entry(d, pudt, k, &e3) < 0 || !(e3 & PTE_PRESENT))
 					continue;
 				uint64_t va = va_j | ((uint64_t)k << 30), pa, sz;
 				if (walk(d, va, &pa, &sz) == 0 && pa == 0) {
