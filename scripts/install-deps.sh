@@ -8,6 +8,7 @@ pkgs=(
     libsnappy-dev libzstd-dev libelf-dev              # crash 8.0.6 + our tools
     qemu-system-x86 busybox-static cpio gzip xz-utils libc6-dev  # test guests
     makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
+    libkdumpfile-dev                                  # tools suite: independent VMCOREINFO reader
     dpkg-dev perl ca-certificates util-linux coreutils
 )
 missing=()

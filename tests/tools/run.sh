@@ -7,7 +7,8 @@
 #     flattened form, fake vmlinux files, debuginfo directory layouts
 #  2. a little fuzzing: truncations and random mutations (sanitizer builds)
 #  3. the real dumps of testdumps/dumps.sh list, when there are any: release
-#     against the manifest, --match, makedumpfile -R, and on ELF dumps
+#     against the manifest, --match, makedumpfile -R, VMCOREINFO against
+#     libkdumpfile (tests/tools/kdfread.c) as an independent reader, and on ELF dumps
 #     vmcore-inject --va-to-pa against crash's vtop and a patched mm_count
 #     read back by crash
 #
@@ -44,6 +45,27 @@ else
 fi
 MK=$TMP/mkcore
 gcc -O2 -g -Wall -Wextra -o "$MK" "$HERE/mkcore.c" -lz || { not_ok "build mkcore"; finish tools; exit 1; }
+# libkdumpfile (Debian libkdumpfile-dev): the independent reader of VMCOREINFO
+KDF=""
+if gcc -O2 -g -Wall -Wextra -Werror -o "$TMP/kdfread" "$HERE/kdfread.c" -lkdumpfile 2>"$TMP/kdf.log"; then
+    KDF=$TMP/kdfread
+    ok "build kdfread (libkdumpfile $(dpkg-query -W -f='${Version}' libkdumpfile-dev 2>/dev/null))"
+else
+    echo "# libkdumpfile checks skipped: kdfread does not build ($(head -n 1 "$TMP/kdf.log"); scripts/install-deps.sh installs libkdumpfile-dev)"
+fi
+# same_vmci NAME FILE: vmcore-id --raw and libkdumpfile give the same VMCOREINFO text
+same_vmci() {
+    [ -n "$KDF" ] || return 0
+    if ! "$KDF" --raw "$2" >"$TMP/kdf.raw" 2>"$TMP/kdf.err"; then
+        not_ok "$1" "libkdumpfile: $(head -c 200 "$TMP/kdf.err")"
+    elif ! "$ID" --raw "$2" >"$TMP/id.raw" 2>/dev/null; then
+        not_ok "$1" "vmcore-id --raw failed"
+    elif cmp -s "$TMP/kdf.raw" "$TMP/id.raw"; then
+        ok "$1"
+    else
+        not_ok "$1" "texts differ: $(cmp "$TMP/kdf.raw" "$TMP/id.raw" 2>&1 | head -c 200)"
+    fi
+}
 
 # ---------------------------------------------------------------- helpers
 OUT=$TMP/out ERR=$TMP/err
@@ -186,6 +208,15 @@ for n in 8 100 463 4200 5000 9000 17000; do
     expect "id: kdump cut at $n bytes exits 2 (truncated)" 2 "truncated"
 done
 
+# offset_vmcoreinfo zeroed (block 1 + 32): VMCOREINFO from the ELF notes at
+# offset_note, read through libelf's note iteration like an ELF core's
+for f in k.kdump kbe.kdump; do
+    cp $f kn.kdump
+    printf '\0\0\0\0\0\0\0\0' | dd of=kn.kdump bs=1 seek=$((4096 + 32)) conv=notrunc status=none
+    run "$ID" kn.kdump
+    has "id: $f without offset_vmcoreinfo: found in its notes" vmcoreinfo_source kdump-notes
+    has "id: $f without offset_vmcoreinfo: release" OSRELEASE 5.10.0-99-test-amd64
+done
 run "$ID" k.flat
 expect "id: flattened exits 0" 0
 has "id: flattened format" format kdump-flat
@@ -207,6 +238,18 @@ for n in 12 40 4096 4200 6000; do
     run "$ID" ft.flat
     expect "id: flattened cut at $n bytes exits 2 (truncated)" 2 "truncated"
 done
+
+# ----------------------------------------------- against libkdumpfile
+for f in e4.core e5.core be.core nobid.core k.kdump kbe.kdump; do
+    same_vmci "libkdumpfile: VMCOREINFO of $f equals vmcore-id --raw" $f
+done
+if [ -n "$KDF" ]; then
+    # what libkdumpfile cannot read, and why dumpid.c keeps its own readers
+    for f in k.flat wrap.core; do
+        if "$KDF" $f >/dev/null 2>"$TMP/kdf.err"; then echo "# libkdumpfile reads $f"
+        else echo "# libkdumpfile on $f: $(sed 's/^kdfread: //' "$TMP/kdf.err" | head -n 1)"; fi
+    done
+fi
 
 # ------------------------------------------------------------ --match
 mkdir -p deb/usr/lib/debug/boot plain/$REL sub bid/.build-id/01 wrong noid other empty
@@ -456,6 +499,7 @@ while read -r tag mode fmt vmlinux vmcore manifest; do
             else
                 not_ok "real $t: makedumpfile -R copy identified the same" "rc $RC $(head -c 200 "$ERR")"
             fi
+            same_vmci "real $t: makedumpfile -R copy: VMCOREINFO equals libkdumpfile's" "$TMP/rebuilt"
         else
             not_ok "real $t: makedumpfile -R" "failed"
         fi
@@ -469,6 +513,7 @@ while read -r tag mode fmt vmlinux vmcore manifest; do
         rm -f "$TMP/trunc.kdump"
     fi
     [ "$fmt" = elf ] || continue
+    same_vmci "real $t: VMCOREINFO equals libkdumpfile's" "$vmcore"
     if [ -z "${did_trunc_elf:-}" ]; then
         did_trunc_elf=1
         run "$INJ" -q "$vmcore" -o "$TMP/trunc.core" --truncate -1M
