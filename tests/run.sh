@@ -16,7 +16,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered flush}
+suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered flush scenarios}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -56,6 +56,7 @@ for s in $suites; do
         slab)       need_dumps && run_suite slab tests/slab.py ;;
         filtered)   need_dumps && run_suite filtered tests/filtered.py ;;
         flush)      need_dumps && run_suite flush tests/flush.py ;;
+        scenarios)  run_suite scenarios tests/scenarios.py ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
