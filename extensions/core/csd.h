@@ -157,6 +157,8 @@ struct mma_csd {
 
 int mma_csd_layout_resolve(const struct mma_target *t,
 			   struct mma_csd_layout *L);
+/* the layout is cached per target: resolve it again at the next read */
+void mma_csd_layout_forget(void);
 /* read every CPU's queue, senders, flush_tlb_info and TLB generation */
 int mma_csd_read(const struct mma_model *m, struct mma_csd *s);
 void mma_csd_free(struct mma_csd *s);

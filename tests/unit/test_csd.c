@@ -250,6 +250,7 @@ build(scene_fn fn, struct synth *s, struct scene *x, struct mma_layout *l,
 	sk_init(s, &c);
 	sk_scene(s, x);
 	csd_types(s, x);
+	mma_csd_layout_forget();
 	if (fn)
 		fn(s, x);
 	sk_build(s, l, m);
