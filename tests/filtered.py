@@ -156,8 +156,12 @@ def check_tag(s, d):
     # the truth: tasks and mm_structs from the complete dump
     elf_out, _ = session(d.vmlinux, d.vmcore, ["ps", "kmem -S mm_struct", "mmcheck -j", "mmcheck"])
     tasks = sorted({int(m, 16) for m in re.findall(r"^[> ]\s*\d+\s+\d+\s+\d+\s+([0-9a-f]{16})\s", elf_out[0], re.M)})
-    mms, _ = slab.kmem_objects(elf_out[1])
+    mms, free_mms = slab.kmem_objects(elf_out[1])
     mms = sorted(mms)
+    # slab verdicts on the complete dump, to compare with the filtered one
+    classify = sorted(set(mms) | set(free_mms) | set(tasks))
+    slab_cmds = ["mmgtest slab " + " ".join("%x" % a for a in c) for c in slab.chunks(classify)]
+    elf_v = slab.verdicts("".join(session(d.vmlinux, d.vmcore, slab_cmds)[0]))
     elf_j = findings(elf_out[2])
     s.check(tasks and mms and elf_j, "%s: ELF dump: %d tasks, %d mm_structs, mmcheck JSON"
             % (d.tag, len(tasks), len(mms)))
@@ -166,12 +170,19 @@ def check_tag(s, d):
     objs = tasks + mms
     cmds = ["rd %x" % a for a in objs]
     cmds += ["mmgtest state " + " ".join("%x" % a for a in c) for c in slab.chunks(objs)]
-    cmds += ["mmcheck -j", "mmcheck", "sys"]
+    ns = len(slab_cmds)
+    cmds += slab_cmds + ["mmcheck -j", "mmcheck", "sys"]
     out, raw = session(d.vmlinux, flt, cmds)
     n = len(objs)
     rd_excl = {a for a, o in zip(objs, out[:n]) if "page excluded" in o}
     rd_ok = {a for a, o in zip(objs, out[:n]) if re.match(r"^[0-9a-f]{16}:\s", o)}
-    st = slab.states("".join(out[n:-3]))
+    st = slab.states("".join(out[n:-3 - ns]))
+    flt_v = slab.verdicts("".join(out[-3 - ns:-3]))
+    diff = {hex(a): (elf_v.get(a), flt_v.get(a)) for a in classify
+            if flt_v.get(a) != elf_v.get(a) and (flt_v.get(a) or ("?",))[0] != "unknown"}
+    s.check(len(elf_v) == len(classify) and not diff,
+            "%s: slab verdicts on the filtered dump equal the ELF dump's or are unknown (%d objects, %d unknown)"
+            % (d.tag, len(classify), sum(1 for v in flt_v.values() if v[0] == "unknown")), diff)
     excl = {a for a, v in st.items() if v == "excluded"}
     s.check(rd_excl | rd_ok == set(objs), "%s: crash's `rd` reads or says \"page excluded\" for every object"
             % d.tag, "%d neither" % len(set(objs) - rd_excl - rd_ok))
