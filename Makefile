@@ -95,7 +95,7 @@ install: $(BUILD)/mmaudit.so
 	install -m 0755 $(BUILD)/mmaudit.so $(DESTDIR)$(EXTDIR)/mmaudit.so
 
 # unit tests: each tests/unit/test_*.c is a program linked with the core
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_SRCS) $(CORE_HDRS) | $(BUILD)/unit
 	$(CC) $(CFLAGS) $(WARN) -Iextensions/core -o $@ $< $(CORE_SRCS)
 
 unit: $(UNIT_BINS)
