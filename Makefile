@@ -42,6 +42,15 @@ ifeq ($(GDB_FLAGS),)
 GDB_FLAGS := $(shell sed -n 's/^int default_gdb = \(GDB_[0-9_]*\);.*/-D\1/p' $(CRASH_SRC)/configure.c 2>/dev/null)
 endif
 endif
+# The cached crash (not yet built on a new machine: its rule below builds it
+# first) is crash 8.0.6 built by scripts/setup-crash.sh for the host with its
+# embedded gdb 10.2.
+ifneq ($(NEED_CRASH),)
+ifeq ($(CRASH_MK),)
+TARGET := $(patsubst x86_64,X86_64,$(patsubst aarch64,ARM64,$(patsubst ppc64le,PPC64,$(patsubst s390x,S390X,$(shell uname -m)))))
+GDB_FLAGS := -DGDB_10_2
+endif
+endif
 # A directory with only crash's defs.h says nothing of the crash build's
 # target and gdb: guessing them builds an extension with a wrong ABI.
 ifeq ($(filter all install check $(BUILD)/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
