@@ -217,6 +217,15 @@ def sha256(path):
     return h.hexdigest()
 
 
+def cpath(path):
+    """a path as a reader can reuse it: under the cache -> $MMAUDIT_CACHE/..."""
+    path = str(path or "")
+    for base in (CACHE, os.path.expanduser("~/.cache/mmaudit")):
+        if base and path.startswith(base.rstrip("/") + "/"):
+            return "$MMAUDIT_CACHE/" + path[len(base.rstrip("/")) + 1:]
+    return path
+
+
 def sh(cmd):
     try:
         return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60).stdout.strip()
@@ -549,7 +558,7 @@ def render(res):
       "benchmark's own CPU time). *calib*: CPU time of a fixed workload (sha256 of 4 x 32 MiB) sampled at "
       "the phase's start and end — the machine's speed at that moment; compare it between runs. "
       "Page cache warm (every input file is read once before the first run). Raw results: "
-      "`%s`." % (a["reps"], res["results_path"]))
+      "`%s`." % (a["reps"], cpath(res["results_path"])))
     w("")
     fc = [p.get("foreign_cores") for p in res.get("phases", {}).values() if p.get("foreign_cores") is not None]
     fmax = max(fc) if fc else 0
@@ -583,7 +592,7 @@ def render(res):
     summ = (s.get("incrash") or {}).get("summary") or {}
     dr = (res["raw"].get("drgn") or [{}])[0]
     w("`testdumps/dumps.sh make-bench`: `%s` (%.2f GiB ELF, %s), vmlinux `%s` (%.0f MiB)." % (
-        inp["vmcore"], inp["vmcore_bytes"] / 2 ** 30, inp.get("release") or "?", inp["vmlinux"], inp["vmlinux_bytes"] / 2 ** 20))
+        cpath(inp["vmcore"]), inp["vmcore_bytes"] / 2 ** 30, inp.get("release") or "?", cpath(inp["vmlinux"]), inp["vmlinux_bytes"] / 2 ** 20))
     w("Manifest: %s tasks in the task list, %s thread groups, %s mms. mmaudit sees %s tasks (+ the "
       "idle tasks), %s mms, %s CPUs; drgn's walk %s tasks, %s mms." % (
           inp.get("manifest_tasks"), inp.get("manifest_groups"), inp.get("manifest_mms"),
