@@ -431,6 +431,7 @@ struct mma_model {
 	int list_added;		/* tasks added by that walk */
 	int list_state;		/* enum mma_list */
 	int missing;		/* objects in pages not in the dump (filtered) */
+	int missing_tasks;	/* of them task_structs (or the list's rest) */
 	double t_start;		/* mma_model_init time (ms, monotonic) */
 	double build_ms;	/* init .. end of build */
 	/* phases (ms): adapter's tasks, CPUs, list walk, mms, rules */
@@ -466,6 +467,8 @@ uint64_t mma_mm_mask_addr(const struct mma_model *m, uint64_t mm);
 
 /* read.c */
 int mma_kvaddr_ok(const struct mma_target *t, uint64_t addr, unsigned align);
+/* after a failed read: is the range in a page the dump left out? */
+int mma_addr_missing(const struct mma_model *m, uint64_t addr, size_t len);
 
 /* hash.c */
 void mma_hash_init(struct mma_hash *h);

@@ -18,7 +18,6 @@ uint64_t mma_get_uint(const unsigned char *buf, long off, long size);
 int64_t mma_get_int(const unsigned char *buf, long off, long size);
 void *mma_grow(void *p, int *cap, int need, size_t elem);
 double mma_now_ms(void);
-int mma_addr_missing(const struct mma_model *m, uint64_t addr, size_t len);
 
 /* tasks.c */
 void mma_walk_task_list(struct mma_model *m, int max);

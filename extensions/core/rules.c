@@ -391,6 +391,15 @@ rules_mm(struct mma_model *m)
 						"(exit_mm() before mmput())",
 						A(x->addr), x->users,
 						x->nexiting);
+			else if (m->missing_tasks)
+				/* its user may be a task the dump left out */
+				mma_add_finding(m, "users-no-task", MMA_SEV_INFO,
+						0, x->addr, -1, -1, "mm %llx: "
+						"mm_users %d but no task in the "
+						"dump has it as task->mm; task "
+						"pages are missing from the dump "
+						"(filtered): its users may be "
+						"there", A(x->addr), x->users);
 			else
 				mma_add_finding(m, "users-no-task", -1, 0,
 						x->addr, -1, -1, "mm %llx: "
@@ -430,6 +439,15 @@ rule_owner(struct mma_model *m, const struct mma_mm *x)
 	if (!x->owner || x->users <= 0 || m->l->mm_owner < 0)
 		return;
 	ti = mma_hash_get(&m->taskh, x->owner);
+	if (ti < 0 && mma_kvaddr_ok(m->t, x->owner, 8) &&
+	    mma_addr_missing(m, x->owner, 8)) {
+		/* the owner's task_struct is a page the dump left out */
+		mma_add_finding(m, "owner-not-user", MMA_SEV_INFO, x->owner,
+				x->addr, -1, -1, "mm %llx: mm->owner %llx is "
+				"in a page not in the dump (filtered)",
+				A(x->addr), A(x->owner));
+		return;
+	}
 	if (ti < 0) {
 		mma_add_finding(m, "owner-not-user", -1, x->owner, x->addr, -1,
 				-1, "mm %llx: mm_users %d but mm->owner %llx "

@@ -110,6 +110,7 @@ mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src)
 				     (size_t)l->span_len)) {
 			/* filtered out of the dump: unknown, not corrupt */
 			m->missing++;
+			m->missing_tasks++;
 			if (buf != stackbuf)
 				free(buf);
 			return -1;
@@ -205,6 +206,7 @@ mma_walk_task_list(struct mma_model *m, int max)
 	if (mma_tread(m, head, &next, 8)) {
 		if (mma_addr_missing(m, head, 8)) {
 			m->missing++;
+			m->missing_tasks++;
 			m->list_state = MMA_LIST_INCOMPLETE;
 			return;
 		}
@@ -256,6 +258,7 @@ mma_walk_task_list(struct mma_model *m, int max)
 		} else if (mma_tread(m, next, &next, 8)) {
 			if (mma_addr_missing(m, task, 8)) {
 				/* the rest of the list is not in the dump */
+				m->missing_tasks++;
 				m->list_state = MMA_LIST_INCOMPLETE;
 				break;
 			}

@@ -520,6 +520,27 @@ m_excluded(struct synth *s, struct scene *x)
 			s->f.reg[i].addr = 0x1000;	/* reads of B fail */
 }
 
+/*
+ * makedumpfile dropped the page of task 500, mm D's only user; D is still
+ * reached through CPU 2, whose idle task borrows it lazily.
+ */
+static void
+m_excluded_task(struct synth *s, struct scene *x)
+{
+	int i;
+
+	sk_task_mm(s, x->idle[2], 0, x->D);
+	sk_cpu(s, 2, x->idle[2], x->idle[2], x->D, 1);
+	sk_set_mask(s, x->D, "2");
+
+	s->t.addr_state = excl_state;
+	excl_lo = x->t500;
+	excl_hi = x->t500 + 4096;	/* one page per synthetic task */
+	for (i = 0; i < s->f.nreg; i++)
+		if (s->f.reg[i].addr == x->t500)
+			s->f.reg[i].addr = 0x1000;	/* reads of it fail */
+}
+
 static void
 missing_cases(void)
 {
@@ -535,6 +556,17 @@ missing_cases(void)
 	i = mma_model_find_mm(&m, x.B);
 	CHECK_EQ_INT("excluded mm page: mm marked not in the dump",
 		     m.mms[i].bad, MMA_BAD_MISSING);
+	mma_model_free(&m);
+	fk_free(&s.f);
+
+	build(MMA_TLB_LAZY, m_excluded_task, &s, &x, &l, &m);
+	CHECK_EQ_INT("excluded task page: no bug", m.nsev[MMA_SEV_BUG], 0);
+	CHECK_EQ_INT("excluded task page: no suspicious finding",
+		     m.nsev[MMA_SEV_SUSPICIOUS], 0);
+	check(m.missing_tasks > 0, "excluded task page: counted as a missing "
+	      "task", "%d", m.missing_tasks);
+	CHECK_EQ_INT("mm whose user task is not in the dump: users-no-task info",
+		     count_sev(&m, "users-no-task", MMA_SEV_INFO), 1);
 	mma_model_free(&m);
 	fk_free(&s.f);
 }
