@@ -303,7 +303,8 @@ def ph_ext(args, res, crash, rep_dir, rep):
              ("mmcheck_j", "mmcheck -j > %s/mmcheck.json" % d),
              ("mmtask_j", "mmtask -j > %s/mmtask.json" % d),
              ("mmlist_j", "mmlist -j > %s/mmlist.json" % d),
-             ("mmcpu_j", "mmcpu -j > %s/mmcpu.json" % d)]
+             ("mmcpu_j", "mmcpu -j > %s/mmcpu.json" % d),
+             ("mmflush_j", "mmflush -j > %s/mmflush.json" % d)]
     cmds = ["extend " + so, stamp_cmd("_s"), stamp_cmd("_o1"), stamp_cmd("_o2"), stamp_cmd("_o3")]
     for label, c in views:
         cmds += [c, stamp_cmd(label)]
@@ -320,7 +321,7 @@ def ph_ext(args, res, crash, rep_dir, rep):
         except OSError:
             pass
     for label, fn in (("mmcheck_j", "mmcheck.json"), ("mmtask_j", "mmtask.json"),
-                      ("mmlist_j", "mmlist.json"), ("mmcpu_j", "mmcpu.json")):
+                      ("mmlist_j", "mmlist.json"), ("mmcpu_j", "mmcpu.json"), ("mmflush_j", "mmflush.json")):
         p = os.path.join(d, fn)
         try:
             rec[label]["bytes"] = os.path.getsize(p)
@@ -474,7 +475,7 @@ def summarize(res):
         }
     if raw.get("incrash"):
         ic = {}
-        for label in ("mmcheck1", "mmcheck2", "mmcheck_j", "mmtask_j", "mmlist_j", "mmcpu_j"):
+        for label in ("mmcheck1", "mmcheck2", "mmcheck_j", "mmtask_j", "mmlist_j", "mmcpu_j", "mmflush_j"):
             xs = [x.get(label, {}) for x in raw["incrash"]]
             ic[label] = {f: stats([x.get(f) for x in xs]) for f in ("wall", "cpu", "reported_ms", "bytes")}
             ic[label]["count"] = next((x.get("count") for x in xs if x.get("count") is not None), None)
@@ -632,7 +633,7 @@ def render(res):
             fs(d["wall_of_medians"]), rng(d["wall_paired"]), fs(d["cpu_of_medians"]), rng(d["cpu_paired"]), oth("ext")))
     ic = s.get("incrash")
     if ic:
-        what = {"mmcheck_j": "findings", "mmtask_j": "tasks", "mmlist_j": "mms", "mmcpu_j": "CPUs"}
+        what = {"mmcheck_j": "findings", "mmtask_j": "tasks", "mmlist_j": "mms", "mmcpu_j": "CPUs", "mmflush_j": "CPUs"}
 
         def row(no, label, key, extra=""):
             x = ic[key]
@@ -652,6 +653,8 @@ def render(res):
         row("2g", "`mmtask -j` inside crash", "mmtask_j")
         row("2h", "`mmlist -j` inside crash", "mmlist_j")
         row("2i", "`mmcpu -j` inside crash", "mmcpu_j")
+        if ic.get("mmflush_j", {}).get("wall"):
+            row("2i'", "`mmflush -j` inside crash (TLB shootdown view)", "mmflush_j")
         fo = [x["mmcheck1"][f] - x["mmcheck2"][f] for x in res["raw"]["incrash"] for f in ("wall", "cpu")
               if x.get("mmcheck1", {}).get(f) is not None and x.get("mmcheck2", {}).get(f) is not None]
         if len(fo) >= 2:
