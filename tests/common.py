@@ -139,3 +139,37 @@ def drgn_truth(dump):
         os.rename(path + ".tmp", path)
     with open(path) as f:
         return json.load(f)
+
+
+def h(x):
+    """an address from JSON or crash text ("ffff...", "0x...", an int) -> int"""
+    return int(x, 16) if isinstance(x, str) else int(x)
+
+
+def cpulist(s):
+    """"0-3,49" -> {0, 1, 2, 3, 49}"""
+    out = set()
+    for part in filter(None, (s or "").split(",")):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def crash_outputs(vmlinux, vmcore, extends, cmds, timeout=600):
+    """One crash session: `extend` each of extends, then each command with its
+    output redirected inside crash to a file of its own.  -> (the outputs in
+    order, crash's own stdout + stderr)"""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = ["extend %s > %s/extend-%d" % (so, tmp, i) for i, so in enumerate(extends)]
+        lines += ["%s > %s/%d" % (c, tmp, i) for i, c in enumerate(cmds)]
+        r = subprocess.run([CRASH, "-s", "--no_crashrc", vmlinux, vmcore], input="\n".join(lines) + "\nq\n",
+                           capture_output=True, text=True, timeout=timeout, errors="replace")
+        outs = []
+        for i in range(len(cmds)):
+            try:
+                with open(os.path.join(tmp, str(i)), errors="replace") as f:
+                    outs.append(f.read())
+            except OSError:
+                outs.append("")
+        return outs, r.stdout + r.stderr

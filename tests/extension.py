@@ -9,19 +9,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SO, Suite, dumps, drgn_truth, parse_ps, run_crash  # noqa: E402
-
-
-def h(x):
-    return int(x, 16) if isinstance(x, str) else int(x)
-
-
-def cpulist(s):
-    out = set()
-    for part in filter(None, (s or "").split(",")):
-        a, _, b = part.partition("-")
-        out.update(range(int(a), int(b or a) + 1))
-    return out
+from common import SO, Suite, cpulist, drgn_truth, dumps, h, parse_ps, run_crash  # noqa: E402
 
 
 def check_dump(s, d):

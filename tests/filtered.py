@@ -31,10 +31,9 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CRASH, ROOT, SO, Suite, dumps  # noqa: E402
+from common import CRASH, ROOT, SO, Suite, crash_outputs, dumps  # noqa: E402
 import slab  # noqa: E402  (builds mmgtest.so)
 
 LEVEL = 31
@@ -110,19 +109,7 @@ def filtered_dump(elf):
 
 def session(vmlinux, vmcore, cmds, timeout=900):
     """crash with mmaudit.so and mmgtest.so loaded: each command's output"""
-    with tempfile.TemporaryDirectory() as tmp:
-        lines = ["extend %s > %s/e1" % (SO, tmp), "extend %s > %s/e2" % (slab.MMGTEST, tmp)]
-        lines += ["%s > %s/%d" % (c, tmp, i) for i, c in enumerate(cmds)]
-        r = subprocess.run([CRASH, "-s", "--no_crashrc", vmlinux, vmcore], input="\n".join(lines) + "\nq\n",
-                           capture_output=True, text=True, timeout=timeout, errors="replace")
-        outs = []
-        for i in range(len(cmds)):
-            try:
-                with open(os.path.join(tmp, str(i)), errors="replace") as f:
-                    outs.append(f.read())
-            except OSError:
-                outs.append("")
-        return outs, r.stdout + r.stderr
+    return crash_outputs(vmlinux, vmcore, [SO, slab.MMGTEST], cmds, timeout)
 
 
 def findings(text):

@@ -23,14 +23,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CRASH, ROOT, SO, Dump, Suite, dumps  # noqa: E402
+from common import CRASH, ROOT, SO, Dump, Suite, dumps, h  # noqa: E402
 
 RULES = ("stuck-shootdown", "missed-flush", "flush-outside-mask", "mask-cpu-not-targeted")
 FLUSH_ALL = (1 << 64) - 1
-
-
-def h(x):
-    return int(x, 16) if isinstance(x, str) else int(x)
 
 
 def hx(s):

@@ -17,25 +17,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, Dump, Suite  # noqa: E402
+from common import ROOT, Dump, Suite, cpulist, h  # noqa: E402
 
 DUMPS_SH = os.path.join(ROOT, "testdumps", "dumps.sh")
 # the kernel every scenario must exist for; the others where the module builds
 REQUIRED_TAG = "bookworm-6.1"
 ALL_SCENARIOS = ("kthread_use_mm", "leak_grab", "leak_get", "extra_mmdrop", "bit_clear",
                  "leaked_lazy", "hotplug", "stuck_flush", "busy_flush")
-
-
-def h(x):
-    return int(x, 16) if isinstance(x, str) else int(x)
-
-
-def cpulist(s):
-    out = set()
-    for part in filter(None, (s or "").split(",")):
-        a, _, b = part.partition("-")
-        out.update(range(int(a), int(b or a) + 1))
-    return out
 
 
 def scenario_dumps():

@@ -22,10 +22,9 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, CRASH, ROOT, Suite, dumps  # noqa: E402
+from common import CACHE, CRASH, ROOT, Suite, crash_outputs, dumps  # noqa: E402
 
 CRASH_SRC = os.environ.get("CRASH_SRC", os.path.join(CACHE, "crash-8.0.6"))
 BUILD = os.path.join(ROOT, "build")
@@ -80,19 +79,7 @@ def unit(s):
 def crash(d, cmds, timeout=600):
     """One crash session with mmgtest loaded: the output of each command
     (redirected inside crash to its own file), in order."""
-    with tempfile.TemporaryDirectory() as tmp:
-        lines = ["extend %s > %s/extend" % (MMGTEST, tmp)]
-        lines += ["%s > %s/%d" % (c, tmp, i) for i, c in enumerate(cmds)]
-        subprocess.run([CRASH, "-s", "--no_crashrc", d.vmlinux, d.vmcore], input="\n".join(lines) + "\nq\n",
-                       capture_output=True, text=True, timeout=timeout, errors="replace")
-        outs = []
-        for i in range(len(cmds)):
-            try:
-                with open(os.path.join(tmp, str(i)), errors="replace") as f:
-                    outs.append(f.read())
-            except OSError:
-                outs.append("")
-        return outs
+    return crash_outputs(d.vmlinux, d.vmcore, [MMGTEST], cmds, timeout)[0]
 
 
 def chunks(xs, n=80):
