@@ -41,7 +41,7 @@ static struct command_table_entry command_table[] = {
 	{ "mmlist", cmd_mmlist, help_mmlist, 0 },
 	{ "mmcpu", cmd_mmcpu, help_mmcpu, 0 },
 	{ "mmcheck", cmd_mmcheck, help_mmcheck, 0 },
-	{ "mmmask", cmd_mmmask, help_mmmask, 0 },
+	{ "mmmask", cmd_mmmask, help_mmmask, MINIMAL },	/* crash --minimal too */
 	{ "mmflush", cmd_mmflush, help_mmflush, 0 },
 	{ NULL },
 };
@@ -788,7 +788,24 @@ struct maskreq {
 	char name[64];
 	uint64_t addr;
 	int cpu;
+	uint64_t mm;		/* -m: the mm_struct, for its counters */
 };
+
+/* ,"mm_users":N,"mm_count":N of q->mm (JSON), where they can be read */
+static void
+print_mm_counters(const struct maskreq *q)
+{
+	int32_t v;
+
+	if (!q->mm)
+		return;
+	if (L.mm_users >= 0 && L.mm_users_size == 4 &&
+	    !t_read(NULL, q->mm + (uint64_t)L.mm_users, &v, 4))
+		fprintf(fp, ",\"mm_users\":%d", v);
+	if (L.mm_count >= 0 && L.mm_count_size == 4 &&
+	    !t_read(NULL, q->mm + (uint64_t)L.mm_count, &v, 4))
+		fprintf(fp, ",\"mm_count\":%d", v);
+}
 
 static void
 print_mask(const struct maskreq *q, const uint64_t *w, unsigned nwords,
@@ -811,6 +828,7 @@ print_mask(const struct maskreq *q, const uint64_t *w, unsigned nwords,
 		fprintf(fp, "],\"weight\":%u,\"beyond\":%u,\"cpus\":", weight,
 			beyond);
 		mma_json_str(fp, list);
+		print_mm_counters(q);
 		fprintf(fp, "}");
 		return;
 	}
@@ -937,6 +955,8 @@ cmd_mmmask(void)
 				err = "not a kernel address";
 			else if (!(q.addr = mma_mm_mask_addr(&m, v)))
 				err = "mm_cpumask(mm) cannot be located";
+			else
+				q.mm = v;
 			break;
 		case 'a':
 			q.source = "addr";
