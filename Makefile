@@ -13,6 +13,9 @@
 #   make crash                build (or find) the cached crash
 #   make dumps                produce (or find) the cached test vmcores
 #   make demo                 set up everything and audit the reference dump
+#   make asan                 build/asan/mmaudit.so (ASan + UBSan)
+#   make mutate               mutation campaign on the real dumps (MUTATE_SEED,
+#                             MUTATE_COUNT; docs/robustness.md)
 #
 # The extension must be built with the defs.h of the crash that loads it and
 # with that crash's -D<TARGET> and -DGDB_x_y.
@@ -53,7 +56,7 @@ endif
 endif
 # A directory with only crash's defs.h says nothing of the crash build's
 # target and gdb: guessing them builds an extension with a wrong ABI.
-ifeq ($(filter all install check $(BUILD)/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(filter all install check asan mutate $(BUILD)/mmaudit.so $(BUILD)/asan/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
 else ifeq ($(TARGET),)
 $(error CRASH_SRC=$(CRASH_SRC) has no crash Makefile: give the crash build's TARGET and GDB_FLAGS, e.g. make CRASH_SRC=$(CRASH_SRC) TARGET=X86_64 GDB_FLAGS=-DGDB_10_2)
 else ifeq ($(GDB_FLAGS),)
@@ -76,7 +79,7 @@ TOOL_LIB  := tools/dumpid.c
 TOOL_SRCS := $(filter-out $(TOOL_LIB),$(wildcard tools/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
-.PHONY: dropin demo all crash dumps install unit tools check test-foundation test-extension clean
+.PHONY: dropin demo all crash dumps install unit tools check test-foundation test-extension clean asan mutate
 all: $(BUILD)/mmaudit.so
 
 $(CACHE)/crash-8.0.6/defs.h:
@@ -116,7 +119,27 @@ $(BUILD)/%: tools/%.c $(TOOL_LIB) tools/dumpid.h | $(BUILD)
 
 tools: $(TOOL_BINS)
 
-check: all tools $(UNIT_BINS)
+# the extension with AddressSanitizer + UndefinedBehaviorSanitizer, for crash
+# started with the sanitizer runtimes preloaded (tests/mutate.py --asan,
+# docs/robustness.md)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+$(BUILD)/asan/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH)
+	mkdir -p $(BUILD)/asan
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(WARN) -shared -fPIC -rdynamic \
+	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
+	    -o $@ $(GLUE_SRCS) $(CORE_SRCS)
+
+asan: $(BUILD)/asan/mmaudit.so
+
+# the mutation campaign on the real dumps (docs/robustness.md): seeded,
+# MUTATE_COUNT mutations over the live and panic ELF dumps of the three
+# kernels, the extension built with ASan + UBSan
+MUTATE_SEED  ?= 1
+MUTATE_COUNT ?= 10200
+mutate: all asan tools
+	tests/mutate.py --asan --seed $(MUTATE_SEED) --count $(MUTATE_COUNT)
+
+check: all asan tools $(UNIT_BINS)
 	tests/run.sh
 
 clean:

@@ -11,12 +11,14 @@
 #               vs crash's kmem -S on each kernel and a real KFENCE pool
 #   filtered    makedumpfile -d 31 copies of the live ELF dumps: missing
 #               pages are not corruption (no bug the ELF dump lacks)
+#   mutate      seeded mutation campaign (CI subset: ~300 mutations on the live
+#               ELF dumps, extension built with ASan+UBSan; docs/robustness.md)
 # Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
 # Set MMAUDIT_SUITES="unit foundation" to run a subset.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered flush scenarios}
+suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered flush scenarios mutate}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -57,6 +59,7 @@ for s in $suites; do
         filtered)   need_dumps && run_suite filtered tests/filtered.py ;;
         flush)      need_dumps && run_suite flush tests/flush.py ;;
         scenarios)  run_suite scenarios tests/scenarios.py ;;
+        mutate)     need_dumps && run_suite mutate tests/mutate.py --ci --asan ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
