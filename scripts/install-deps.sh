@@ -9,6 +9,7 @@ pkgs=(
     qemu-system-x86 busybox-static cpio gzip xz-utils libc6-dev  # test guests
     makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
     libkdumpfile-dev                                  # tools suite: independent VMCOREINFO reader
+    gdb binutils debuginfod                           # batch: gdb-add-index, vmlinux from debuginfod
     dpkg-dev perl ca-certificates util-linux coreutils
 )
 missing=()
