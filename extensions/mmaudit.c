@@ -753,7 +753,7 @@ static char *help_mmcheck[] = {
 	"         mixed-mm-thread-group mm-active-mismatch init-mm-user",
 	"         leaked-lazy-ref count-below-explained bad-mm-pointer",
 	"         loaded-mm-bit-clear zombie-holds-mm tasklist-loop",
-	"         tasklist-broken",
+	"         tasklist-broken tasklist-skip",
 	"         missed-flush (bug only when the registers exclude every",
 	"         legal window, see docs/rules.md)",
 	"    suspicious: mask-beyond-nr-cpu-ids users-no-task bad-task-pointer",

@@ -101,6 +101,7 @@ class Crash:
         self.starts += 1
         t0 = time.time()
         out = self.cmd("extend " + self.so, timeout)
+        self.start_sanitizer = split_sanitizer(out)[1]
         if "loaded" not in out:
             raise Died("extend failed: " + out.strip()[-300:])
         return time.time() - t0
@@ -177,6 +178,28 @@ def strip_timing(o):
     return o
 
 
+SAN_START = re.compile(r"runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
+                       r"ERROR: UndefinedBehaviorSanitizer|WARNING: AddressSanitizer")
+
+
+def split_sanitizer(out):
+    """-> (the output without sanitizer reports, [first line of each report]).
+    The runtimes write to the process's stderr (their log_path is not
+    honoured inside crash), which the driver merges into the output."""
+    keep, reps, inrep = [], [], False
+    for l in out.splitlines():
+        if SAN_START.search(l):
+            reps.append(l.strip()[:300])
+            inrep = True
+            continue
+        if inrep and (re.match(r"^\s+#\d+ ", l) or l.startswith(("SUMMARY:", "==", "    ", "Shadow", "  ")) or
+                      not l.strip()):
+            continue
+        inrep = False
+        keep.append(l)
+    return "\n".join(keep), reps
+
+
 class Outcome:
     """the views' outputs for one state of the dump"""
 
@@ -184,8 +207,11 @@ class Outcome:
         self.raw = outs
         self.views = {}
         self.problems = []
+        self.sanitizer = []
         self.status_line = None
         for cmd, out in zip(VIEWS, outs):
+            out, reps = split_sanitizer(out)
+            self.sanitizer += ["%s: %s" % (cmd, r) for r in reps]
             lines = [l for l in out.splitlines() if l.strip()]
             if cmd.endswith("-j"):
                 body = "\n".join(l for l in lines if not l.startswith("mmaudit-status:"))
@@ -824,6 +850,7 @@ class Job:
         self.mut_seconds = 0.0
         self.startup = []
         self.plan_digest = None
+        self.san = []            # sanitizer reports seen in the outputs
 
     def event(self, kind, what):
         self.events.append((kind, what))
@@ -843,6 +870,7 @@ class Job:
             say("%s: copy made in %.1f s" % (d.id, secs))
             c = Crash(d.vmlinux, cp.path, self.so, self.env)
             self.startup.append(c.start())
+            self.san += c.start_sanitizer
             x = discover(c)
             probs = discovery_problems(x)
             if probs:
@@ -871,6 +899,7 @@ class Job:
             for m in muts:
                 m["orig"] = [(a, cp.read_orig(a, len(b))) for a, b in m["patches"]]
             base = self.run_views(c)
+            self.san += base.sanitizer
             if base.problems:
                 self.setup_error = "baseline: " + "; ".join(base.problems)
                 return self
@@ -933,6 +962,7 @@ class Job:
     def restart(self, c):
         c.kill()
         self.startup.append(c.start())
+        self.san += c.start_sanitizer
         return c
 
     def one(self, c, cp, i, m):
@@ -952,6 +982,10 @@ class Job:
             if got.problems:
                 rec["problems"] = got.problems
                 self.event("no-status", "#%d %s: %s" % (i, m["desc"], "; ".join(got.problems)))
+            if got.sanitizer:
+                rec["sanitizer_reports"] = got.sanitizer
+                self.san += got.sanitizer
+                self.event("sanitizer", "#%d %s: %s" % (i, m["desc"], "; ".join(got.sanitizer)))
             self.outs[i] = got
         except Died as e:
             rec.update(cls="died", why=str(e))
@@ -975,6 +1009,9 @@ class Job:
             self.event("died" if isinstance(e, Died) else "hang", "baseline %s: %s" % (when, e))
             return self.restart(c)
         self.checks["baseline"] += 1
+        if got.sanitizer:
+            self.san += got.sanitizer
+            self.event("sanitizer", "baseline %s: %s" % (when, "; ".join(got.sanitizer)))
         if got.sig != self.base.sig:
             self.checks["stale"] += 1
             self.event("stale", "reverted copy differs from the baseline %s: %s" % (when, view_diff(self.base, got)))
@@ -987,12 +1024,16 @@ class Job:
         t0 = time.time()
         try:
             c.start(timeout=max(600, self.timeout))
+            self.san += c.start_sanitizer
             got = self.run_views(c)
             c.cmd("ps", 300)
             rec.update(cls=classify(self.base, got)[0], sig=got.sig, same_as_warm=got.sig == self.results[i].get("sig"))
             if got.problems:
                 self.event("no-status", "cold #%d %s: %s" % (i, m["desc"], "; ".join(got.problems)))
                 rec["problems"] = got.problems
+            if got.sanitizer:
+                self.san += got.sanitizer
+                self.event("sanitizer", "cold #%d %s: %s" % (i, m["desc"], "; ".join(got.sanitizer)))
         except Died as e:
             rec.update(cls="died", why=str(e))
             self.event("died", "cold #%d %s: %s" % (i, m["desc"], e))
@@ -1025,7 +1066,7 @@ def summarize(jobs, args, wall, san):
             startups=[round(s, 1) for s in j.startup], baseline_checks=j.checks["baseline"],
             stale=j.checks["stale"], resampled=len(j.resampled),
             resampled_same=sum(1 for _, ok in j.resampled if ok),
-            cold=j.cold, events=j.events, results=j.results)
+            sanitizer=len(j.san), cold=j.cold, events=j.events, results=j.results)
         k = rep["kernels"].setdefault(kernel_of(j.d), dict(tried=0, detected=0, benign=0, missed=0, died=0, hang=0,
                                                           rules={}, by_field={}))
         k["tried"] += len(j.results)
@@ -1136,7 +1177,7 @@ def main():
     try:
         with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
             list(ex.map(lambda j: j.run(), jobs))
-        san = sanitizer_reports(logdir) if logdir else []
+        san = (sanitizer_reports(logdir) if logdir else []) + [("output", r) for j in jobs for r in j.san]
     finally:
         for pg in list(LIVE):
             try:

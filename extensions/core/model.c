@@ -8,6 +8,7 @@
  * mm becomes a finding and is skipped.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,20 @@ mma_model_find_task(const struct mma_model *m, uint64_t addr)
 /* ------------------------------------------------------------------ */
 /* build                                                               */
 /* ------------------------------------------------------------------ */
+
+/*
+ * a - b clamped to int: the counters come from the dump, and a corrupt
+ * mm_users of INT_MIN minus one task would overflow (undefined behaviour;
+ * in practice a huge positive slack).  Found by the mutation campaign under
+ * UBSan (docs/robustness.md).
+ */
+static int
+sat_sub(int a, int b)
+{
+	long long d = (long long)a - (long long)b;
+
+	return d > INT_MAX ? INT_MAX : d < INT_MIN ? INT_MIN : (int)d;
+}
 
 /**
  * mma_model_build - complete the model after the adapter's tasks are in
@@ -196,8 +211,8 @@ mma_model_build(struct mma_model *m, const struct mma_build_opts *o)
 			       x->nprev;
 		x->explained_max = x->explained +
 				   (l->lazy_refcounted ? x->nlazy_unref : 0);
-		x->slack = x->count - x->explained_max;
-		x->users_slack = x->users - x->ntasks;
+		x->slack = sat_sub(x->count, x->explained_max);
+		x->users_slack = sat_sub(x->users, x->ntasks);
 		if (x->owner && (ti = mma_hash_get(&m->taskh, x->owner)) >= 0) {
 			x->owner_pid = m->tasks[ti].pid;
 			if (m->tasks[ti].flags & MMA_PF_EXITING)

@@ -84,6 +84,12 @@ const struct mma_rule mma_rules[] = {
 	{ "tasklist-broken", MMA_SEV_BUG,
 	  "a tasks.next pointer in the init_task.tasks list is not a "
 	  "readable kernel address: list corruption" },
+	{ "tasklist-skip", MMA_SEV_BUG,
+	  "every thread-group leader in the PID hash is on init_task.tasks: "
+	  "copy_process() links it before attach_pid() and "
+	  "__unhash_process() detaches the pid before list_del_rcu(), both "
+	  "under tasklist_lock; a walk that returns to the head without it "
+	  "went over a corrupt link" },
 	{ "zombie-holds-mm", MMA_SEV_BUG,
 	  "do_exit() calls exit_mm(), which clears task->mm, before "
 	  "exit_notify() sets exit_state: a zombie or dead task cannot "
@@ -647,6 +653,38 @@ rules_cpus(struct mma_model *m)
 	}
 }
 
+/*
+ * tasklist-skip: the walk of init_task.tasks came back to the head, yet a
+ * thread-group leader of the adapter's task table (crash's: the PID hash)
+ * was not on it.  Only de_thread() moves a leader's list node
+ * (list_replace_rcu(), under tasklist_lock, after the new leader took the
+ * pid): a task caught running there is suspicious, not a bug.
+ */
+static void
+rules_list(struct mma_model *m)
+{
+	int i;
+
+	if (m->list_state != MMA_LIST_OK)
+		return;
+	for (i = 0; i < m->ntasks; i++) {
+		const struct mma_task *tk = &m->tasks[i];
+
+		if (!(tk->src & MMA_SRC_TARGET) || (tk->src & MMA_SRC_LIST) ||
+		    tk->pid <= 0 || tk->pid != tk->tgid ||
+		    tk->addr == m->l->init_task)
+			continue;
+		mma_add_finding(m, "tasklist-skip", tk->oncpu >= 0 ?
+				MMA_SEV_SUSPICIOUS : -1, tk->addr, 0,
+				tk->oncpu, tk->pid, "pid %d (%s) is a "
+				"thread-group leader in the task table but the "
+				"init_task.tasks walk (%d tasks) returned to the "
+				"head without it%s", tk->pid, tk->comm,
+				m->list_walked, tk->oncpu >= 0 ? " (running: "
+				"may be inside de_thread())" : "");
+	}
+}
+
 /**
  * mma_run_rules - evaluate every rule on a built model
  */
@@ -655,6 +693,7 @@ mma_run_rules(struct mma_model *m)
 {
 	rules_mm(m);
 	rules_tasks(m);
+	rules_list(m);
 	rules_cpus(m);
 	mma_csd_rules(m);
 }

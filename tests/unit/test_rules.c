@@ -2,6 +2,8 @@
  * test_rules.c - every rule fires on a crafted model and stays quiet on the
  * healthy scene (which mirrors the testdumps guest workload).
  */
+#include <limits.h>
+
 #include "synth.h"
 
 typedef void (*mutate_fn)(struct synth *s, struct scene *x);
@@ -101,6 +103,10 @@ static void m_not_slab(struct synth *s, struct scene *x) { fk_slab(&s->f, x->C, 
 static void m_bit_clear(struct synth *s, struct scene *x) { sk_set_mask(s, x->A, "0"); }
 static void m_beyond(struct synth *s, struct scene *x) { sk_set_mask(s, x->A, "0-1,10"); }
 static void m_users_slack(struct synth *s, struct scene *x) { sk_users(s, x->A, 5); }
+/* leader 100's tasks.next skips leaders 200 and 201: the walk still returns to the head */
+static void m_list_skip(struct synth *s, struct scene *x) { fk_u64(&s->f, x->t100 + T_TASKS, x->t202 + T_TASKS); }
+/* the same skip over a leader that is running (CPU 1's curr): de_thread() window */
+static void m_list_skip_running(struct synth *s, struct scene *x) { fk_u64(&s->f, x->t100 + T_TASKS, x->t201 + T_TASKS); sk_cpu(s, 1, x->t200, x->idle[1], x->B, 0); sk_set_mask(s, x->B, "1"); sk_set_mask(s, x->A, "0"); }
 /* D only reachable through CPU 2's idle task borrowing it */
 static void m_no_task(struct synth *s, struct scene *x)
 {
@@ -155,6 +161,8 @@ static const struct rcase cases[] = {
 	{ "users-slack", m_users_slack, MMA_TLB_LAZY, MMA_SEV_INFO, 1 },
 	{ "users-no-task", m_no_task, MMA_TLB_LAZY, MMA_SEV_SUSPICIOUS, 1 },
 	{ "count-slack", NULL, MMA_TLB_LAZY, MMA_SEV_INFO, 1 },
+	{ "tasklist-skip", m_list_skip, MMA_TLB_LAZY, MMA_SEV_BUG, 2 },
+	{ "tasklist-skip", m_list_skip_running, MMA_TLB_LAZY, MMA_SEV_SUSPICIOUS, 1 },
 };
 
 static void
@@ -257,6 +265,37 @@ poking_mm(void)
 	fk_free(&s.f);
 }
 
+/* counters at INT_MIN (a corrupt dump): the slacks stay negative instead of
+ * overflowing int (undefined behaviour, seen under UBSan in the mutation
+ * campaign; it used to wrap to a slack of INT_MAX) */
+static void
+counter_extremes(void)
+{
+	struct sk_cfg c;
+	struct synth s;
+	struct scene x;
+	struct mma_layout l;
+	struct mma_model m;
+	int i;
+
+	sk_default_cfg(&c);
+	sk_init(&s, &c);
+	sk_scene(&s, &x);
+	sk_users(&s, x.D, INT_MIN);
+	sk_count(&s, x.A, INT_MIN);
+	sk_build(&s, &l, &m);
+	i = mma_model_find_mm(&m, x.D);
+	CHECK_EQ_INT("mm_users INT_MIN, 1 task: users_slack clamped to INT_MIN",
+		     m.mms[i].users_slack, INT_MIN);
+	i = mma_model_find_mm(&m, x.A);
+	CHECK_EQ_INT("mm_count INT_MIN: slack clamped to INT_MIN",
+		     m.mms[i].slack, INT_MIN);
+	CHECK_EQ_INT("INT_MIN counters: negative-count on both mms",
+		     count_rule(&m, "negative-count"), 2);
+	mma_model_free(&m);
+	fk_free(&s.f);
+}
+
 int
 main(void)
 {
@@ -270,5 +309,6 @@ main(void)
 		rule_case(&cases[i]);
 	old_ok_vs_lazy();
 	poking_mm();
+	counter_extremes();
 	return t_done();
 }
