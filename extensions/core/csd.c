@@ -46,22 +46,44 @@ mma_flush_name(int kind)
 /* layout                                                              */
 /* ------------------------------------------------------------------ */
 
+/* the target's answers; an implausible one (MMA_MAX_TYPE_SIZE) is -1 */
+static long
+plausible(long v)
+{
+	return v < 0 || v > MMA_MAX_TYPE_SIZE ? -1 : v;
+}
+
 static long
 moff(const struct mma_target *t, const char *s, const char *m)
 {
-	return t->member_offset ? t->member_offset(t->ctx, s, m) : -1;
+	return plausible(t->member_offset ?
+			 t->member_offset(t->ctx, s, m) : -1);
 }
 
 static long
 msize(const struct mma_target *t, const char *s, const char *m)
 {
-	return t->member_size ? t->member_size(t->ctx, s, m) : -1;
+	return plausible(t->member_size ? t->member_size(t->ctx, s, m) : -1);
 }
 
 static long
 ssize(const struct mma_target *t, const char *s)
 {
-	return t->struct_size ? t->struct_size(t->ctx, s) : -1;
+	return plausible(t->struct_size ? t->struct_size(t->ctx, s) : -1);
+}
+
+/*
+ * an integer field of a structure read into b (len bytes): 0 when the
+ * target's offset and size put it outside what was read
+ */
+static uint64_t
+field(const unsigned char *b, size_t len, long off, long size)
+{
+	size_t w = size == 1 || size == 2 || size == 4 ? (size_t)size : 8;
+
+	if (off < 0 || (size_t)off > len || w > len - (size_t)off)
+		return 0;
+	return mma_get_uint(b, off, size);
 }
 
 static uint64_t
@@ -100,14 +122,20 @@ resolve_csd(const struct mma_target *t, struct mma_csd_layout *L)
 	node = moff(t, s, "node");
 	if (node >= 0 && moff(t, "__call_single_node", "u_flags") >= 0) {
 		/* v5.8+: node.llist, node.u_flags, node.src/dst */
+		long llist = moff(t, "__call_single_node", "llist");
+		long src = moff(t, "__call_single_node", "src");
+		long dst = moff(t, "__call_single_node", "dst");
+
 		L->typed = 1;
 		L->node_off = node;
-		L->csd_llist = node + moff(t, "__call_single_node", "llist");
+		/* a member the target does not know stays -1 (not node - 1) */
+		L->csd_llist = llist >= 0 ? node + llist : -1;
 		L->csd_flags = node + moff(t, "__call_single_node", "u_flags");
 		L->csd_flags_size = msize(t, "__call_single_node", "u_flags");
-		if (moff(t, "__call_single_node", "src") >= 0) {
-			L->csd_src = node + moff(t, "__call_single_node", "src");
-			L->csd_dst = node + moff(t, "__call_single_node", "dst");
+		/* src and dst came together (v5.10): both or neither */
+		if (src >= 0 && dst >= 0) {
+			L->csd_src = node + src;
+			L->csd_dst = node + dst;
 		}
 		L->iw_node = moff(t, "irq_work", "node");
 		L->iw_func = moff(t, "irq_work", "func");
@@ -402,6 +430,7 @@ read_fti(const struct mma_model *m, struct mma_csd *s, uint64_t addr,
 {
 	const struct mma_csd_layout *L = &s->L;
 	unsigned char b[256];
+	size_t n;
 
 	memset(f, 0, sizeof(*f));
 	f->initiating_cpu = f->trim_cpumask = f->stride_shift = -1;
@@ -410,20 +439,21 @@ read_fti(const struct mma_model *m, struct mma_csd *s, uint64_t addr,
 	if (!L->has_fti || !addr || L->fti_size > (long)sizeof(b) ||
 	    rd(m, s, addr, b, (size_t)L->fti_size))
 		return;
-	f->mm = mma_get_uint(b, L->fti_mm, 8);
-	f->start = mma_get_uint(b, L->fti_start, 8);
-	f->end = mma_get_uint(b, L->fti_end, 8);
+	n = (size_t)L->fti_size;
+	f->mm = field(b, n, L->fti_mm, 8);
+	f->start = field(b, n, L->fti_start, 8);
+	f->end = field(b, n, L->fti_end, 8);
 	if (L->fti_gen >= 0)
-		f->new_tlb_gen = mma_get_uint(b, L->fti_gen, L->fti_gen_size);
+		f->new_tlb_gen = field(b, n, L->fti_gen, L->fti_gen_size);
 	if (L->fti_init >= 0)
-		f->initiating_cpu = (int)mma_get_uint(b, L->fti_init, 4);
+		f->initiating_cpu = (int)field(b, n, L->fti_init, 4);
 	if (L->fti_stride >= 0)
-		f->stride_shift = (int)mma_get_uint(b, L->fti_stride,
-						    L->fti_stride_size);
+		f->stride_shift = (int)field(b, n, L->fti_stride,
+					     L->fti_stride_size);
 	if (L->fti_freed >= 0)
-		f->freed_tables = b[L->fti_freed] ? 1 : 0;
+		f->freed_tables = field(b, n, L->fti_freed, 1) ? 1 : 0;
 	if (L->fti_trim >= 0)
-		f->trim_cpumask = b[L->fti_trim] ? 1 : 0;
+		f->trim_cpumask = field(b, n, L->fti_trim, 1) ? 1 : 0;
 	f->ok = 1;
 }
 
@@ -434,6 +464,7 @@ read_call(const struct mma_model *m, struct mma_csd *s, uint64_t addr,
 {
 	const struct mma_csd_layout *L = &s->L;
 	unsigned char b[128];
+	size_t n;
 
 	e->addr = addr;
 	e->kind = MMA_CSDK_CALL;
@@ -442,12 +473,13 @@ read_call(const struct mma_model *m, struct mma_csd *s, uint64_t addr,
 	if (L->csd_size > (long)sizeof(b) ||
 	    rd(m, s, addr, b, (size_t)L->csd_size))
 		return -1;
-	e->flags = (uint32_t)mma_get_uint(b, L->csd_flags, L->csd_flags_size);
-	e->func = mma_get_uint(b, L->csd_func, 8);
-	e->info = mma_get_uint(b, L->csd_info, 8);
+	n = (size_t)L->csd_size;
+	e->flags = (uint32_t)field(b, n, L->csd_flags, L->csd_flags_size);
+	e->func = field(b, n, L->csd_func, 8);
+	e->info = field(b, n, L->csd_info, 8);
 	if (L->csd_src >= 0) {
-		e->src = (int)mma_get_uint(b, L->csd_src, 2);
-		e->dst = (int)mma_get_uint(b, L->csd_dst, 2);
+		e->src = (int)field(b, n, L->csd_src, 2);
+		e->dst = (int)field(b, n, L->csd_dst, 2);
 	}
 	fname(m, e->func, e->fname, sizeof(e->fname));
 	e->flush = flush_kind(L, e->func);

@@ -10,16 +10,24 @@
 
 #include "mmcore.h"
 
+/* the target's answers; an implausible one (MMA_MAX_TYPE_SIZE) is -1 */
+static long
+plausible(long v)
+{
+	return v < 0 || v > MMA_MAX_TYPE_SIZE ? -1 : v;
+}
+
 static long
 off(const struct mma_target *t, const char *s, const char *m)
 {
-	return t->member_offset ? t->member_offset(t->ctx, s, m) : -1;
+	return plausible(t->member_offset ?
+			 t->member_offset(t->ctx, s, m) : -1);
 }
 
 static long
 msize(const struct mma_target *t, const char *s, const char *m)
 {
-	return t->member_size ? t->member_size(t->ctx, s, m) : -1;
+	return plausible(t->member_size ? t->member_size(t->ctx, s, m) : -1);
 }
 
 #define MMA_TYPEDEF_DEPTH 8
@@ -81,7 +89,7 @@ mtype(const struct mma_target *t, const char *s, const char *m)
 static long
 ssize(const struct mma_target *t, const char *s)
 {
-	return t->struct_size ? t->struct_size(t->ctx, s) : -1;
+	return plausible(t->struct_size ? t->struct_size(t->ctx, s) : -1);
 }
 
 static int
@@ -121,6 +129,17 @@ span(long *lo, long *hi, long o, long sz)
 		*lo = o;
 	if (o + sz > *hi)
 		*hi = o + sz;
+}
+
+/*
+ * an integer field: mma_get_uint() reads 1, 2, 4 or else 8 bytes, and the
+ * one read of the task must hold what it reads, whatever size the target
+ * gave (a 3-byte "int" read 8 bytes past the span)
+ */
+static void
+span_int(long *lo, long *hi, long o, long sz)
+{
+	span(lo, hi, o, sz == 1 || sz == 2 || sz == 4 ? sz : 8);
 }
 
 static void
@@ -193,15 +212,15 @@ resolve_task(const struct mma_target *t, struct mma_layout *l)
 	span(&lo, &hi, l->t_pid, 4);
 	span(&lo, &hi, l->t_tgid, 4);
 	span(&lo, &hi, l->t_comm, l->t_comm_len);
-	span(&lo, &hi, l->t_flags, l->t_flags_size);
-	span(&lo, &hi, l->t_state, l->t_state_size);
+	span(&lo, &hi, l->t_flags, l->t_flags_size == 8 ? 8 : 4);
+	span_int(&lo, &hi, l->t_state, l->t_state_size);
 	span(&lo, &hi, l->t_exit_state, 4);
 	span(&lo, &hi, l->t_mm, 8);
 	span(&lo, &hi, l->t_active_mm, 8);
 	span(&lo, &hi, l->t_group_leader, 8);
 	span(&lo, &hi, l->t_tasks, 16);
 	span(&lo, &hi, l->t_on_cpu, 4);
-	span(&lo, &hi, l->t_cpu, l->t_cpu_size);
+	span_int(&lo, &hi, l->t_cpu, l->t_cpu_size > 0 ? l->t_cpu_size : 4);
 	span(&lo, &hi, l->t_stack, 8);
 	span(&lo, &hi, l->t_thread_group, 16);
 	span(&lo, &hi, l->t_signal, 8);
@@ -409,14 +428,17 @@ resolve_cpus(const struct mma_target *t, struct mma_layout *l)
 	cs = ssize(t, "cpumask");
 	if (cs <= 0)
 		cs = ssize(t, "cpumask_t");
-	l->nr_cpus_max = cs > 0 ? (unsigned)cs * 8 : 0;
+	/* NR_CPUS: 8192 at most on any architecture; more is garbage */
+	l->nr_cpus_max = cs > 0 && cs <= 65536 / 8 ? (unsigned)cs * 8 : 0;
 
 	l->nr_cpu_ids = 0;
 	if (!sym(t, "nr_cpu_ids", &a) && !read_u32(t, a, &v) && v > 0 &&
 	    v <= 65536 && (!l->nr_cpus_max || v <= l->nr_cpus_max)) {
 		l->nr_cpu_ids = v;
 		note(l, "nr_cpu_ids=%u", v);
-	} else if (t->ncpus > 0) {
+	} else if (t->ncpus > 0 && t->ncpus <= 65536 &&
+		   (!l->nr_cpus_max || (unsigned)t->ncpus <= l->nr_cpus_max)) {
+		/* the same bounds as the kernel's own nr_cpu_ids above */
 		l->nr_cpu_ids = (unsigned)t->ncpus;
 		note(l, "nr_cpu_ids=%u(target)", l->nr_cpu_ids);
 	} else if (l->nr_cpus_max) {

@@ -28,6 +28,14 @@
 #define MMA_VERSION       "0.1.0"
 #define MMA_JSON_VERSION  1
 
+/*
+ * The largest member offset, member size or struct size the core takes
+ * from a target (1 MiB: task_struct, the largest structure read, is ~10
+ * KiB).  A larger answer is garbage and counts as "not found": offsets
+ * near LONG_MAX would overflow the address arithmetic.
+ */
+#define MMA_MAX_TYPE_SIZE (1L << 20)
+
 /* ------------------------------------------------------------------ */
 /* target: how the core reads the kernel                               */
 /* ------------------------------------------------------------------ */

@@ -113,6 +113,9 @@ mma_addr_missing(const struct mma_model *m, uint64_t addr, size_t len)
 
 		if (m->t->addr_state(m->t->ctx, p) == MMA_ADDR_EXCLUDED)
 			return 1;
+		/* the last page of the address space: a += page wraps to 0 */
+		if (a + page < a)
+			break;
 	}
 	return 0;
 }

@@ -82,7 +82,23 @@ token(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-/* write line once (the core asks the same things per CPU, per command) */
+/* FNV-1a: where a line goes in the seen table */
+static size_t
+line_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+/*
+ * write line once (the core asks the same things per CPU, per command).
+ * r->seen is an open-addressing table of r->cap slots (a power of two,
+ * at most half full), r->nseen lines in it: a linear search made a
+ * recording quadratic in the CPU count (8192 CPUs: minutes).
+ */
 static void
 emit(struct mma_recorder *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -92,22 +108,32 @@ emit(struct mma_recorder *r, const char *fmt, ...)
 {
 	char line[512], **n;
 	va_list ap;
-	size_t i;
+	size_t i, j, ncap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	for (i = 0; i < r->nseen; i++)
+	if (2 * (r->nseen + 1) > r->cap) {
+		ncap = r->cap ? r->cap * 2 : 64;
+		if (!(n = calloc(ncap, sizeof(*n))))
+			return;
+		for (i = 0; i < r->cap; i++) {
+			if (!r->seen[i])
+				continue;
+			for (j = line_hash(r->seen[i]) & (ncap - 1); n[j];
+			     j = (j + 1) & (ncap - 1))
+				;
+			n[j] = r->seen[i];
+		}
+		free(r->seen);
+		r->seen = n;
+		r->cap = ncap;
+	}
+	for (i = line_hash(line) & (r->cap - 1); r->seen[i];
+	     i = (i + 1) & (r->cap - 1))
 		if (!strcmp(r->seen[i], line))
 			return;
-	if (r->nseen == r->cap) {
-		n = realloc(r->seen, (r->cap ? r->cap * 2 : 64) * sizeof(*n));
-		if (!n)
-			return;
-		r->seen = n;
-		r->cap = r->cap ? r->cap * 2 : 64;
-	}
-	if (!(r->seen[r->nseen] = strdup(line)))
+	if (!(r->seen[i] = strdup(line)))
 		return;
 	r->nseen++;
 	if (r->fp)
@@ -339,7 +365,7 @@ mma_record_free(struct mma_recorder *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nseen; i++)
+	for (i = 0; i < r->cap; i++)
 		free(r->seen[i]);
 	free(r->seen);
 	r->seen = NULL;

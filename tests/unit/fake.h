@@ -174,8 +174,10 @@ fk_find(struct fake *f, const char *s, const char *m)
 {
 	int i;
 
+	/* the first letters first: the fuzz harness asks this a lot */
 	for (i = 0; i < f->nmem; i++)
-		if (!strcmp(f->mem[i].s, s) && !strcmp(f->mem[i].m, m))
+		if (f->mem[i].m[0] == m[0] && f->mem[i].s[0] == s[0] &&
+		    !strcmp(f->mem[i].s, s) && !strcmp(f->mem[i].m, m))
 			return &f->mem[i];
 	return NULL;
 }
