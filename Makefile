@@ -16,6 +16,10 @@
 #   make asan                 build/asan/mmaudit.so (ASan + UBSan)
 #   make mutate               mutation campaign on the real dumps (MUTATE_SEED,
 #                             MUTATE_COUNT; docs/robustness.md)
+#   make fuzz-smoke           libFuzzer on the crash-free core, bounded (suite
+#                             fuzz of make check; docs/robustness.md)
+#   make fuzz                 the same for FUZZ_SECONDS (1800) with FUZZ_JOBS
+#                             (2) workers, then coverage (make fuzz-cov)
 #
 # The extension must be built with the defs.h of the crash that loads it and
 # with that crash's -D<TARGET> and -DGDB_x_y.
@@ -139,7 +143,49 @@ MUTATE_COUNT ?= 10200
 mutate: all asan tools
 	tests/mutate.py --asan --seed $(MUTATE_SEED) --count $(MUTATE_COUNT)
 
-check: all asan tools $(UNIT_BINS)
+# libFuzzer on the crash-free core (tests/fuzz/, docs/robustness.md "Fuzzed
+# core"): the core instrumented for coverage, the harness and the fake not
+FUZZ_CC   ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS := $(patsubst extensions/core/%.c,$(BUILD)/fuzz/obj/%.o,$(CORE_SRCS))
+FUZZ_DEPS := tests/fuzz/fuzz_core.c tests/fuzz/fuzz_input.h $(wildcard tests/unit/*.h)
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_core $(BUILD)/fuzz/fuzz_core_cov $(BUILD)/fuzz/mkseeds
+
+$(BUILD)/fuzz/obj:
+	mkdir -p $@
+
+$(BUILD)/fuzz/obj/%.o: extensions/core/%.c $(CORE_HDRS) | $(BUILD)/fuzz/obj
+	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(WARN) -Iextensions/core -c -o $@ $<
+
+$(BUILD)/fuzz/harness.o: $(FUZZ_DEPS) | $(BUILD)/fuzz/obj
+	$(FUZZ_CC) -g -O1 $(FUZZ_SAN) $(WARN) -Iextensions/core -Itests/unit -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_core: $(BUILD)/fuzz/harness.o $(FUZZ_OBJS)
+	$(FUZZ_CC) -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
+
+$(BUILD)/fuzz/fuzz_core_cov: $(FUZZ_DEPS) $(CORE_SRCS) $(CORE_HDRS) | $(BUILD)/fuzz/obj
+	$(FUZZ_CC) -g -O0 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
+	    -Iextensions/core -Itests/unit -o $@ $< $(CORE_SRCS)
+
+$(BUILD)/fuzz/mkseeds: tests/fuzz/mkseeds.c tests/fuzz/fuzz_input.h | $(BUILD)/fuzz/obj
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh smoke
+
+FUZZ_SECONDS ?= 1800
+FUZZ_JOBS    ?= 2
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh long
+
+fuzz-cov: fuzz-build
+	tests/fuzz/run.sh cov
+
+.PHONY: fuzz-build fuzz-smoke fuzz fuzz-cov
+
+check: all asan tools $(UNIT_BINS) fuzz-build
 	tests/run.sh
 
 clean:

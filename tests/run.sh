@@ -13,12 +13,14 @@
 #               pages are not corruption (no bug the ELF dump lacks)
 #   mutate      seeded mutation campaign (CI subset: ~300 mutations on the live
 #               ELF dumps, extension built with ASan+UBSan; docs/robustness.md)
+#   fuzz        libFuzzer on the crash-free core, bounded (tests/fuzz/run.sh
+#               smoke: 20000 executions from -seed=1; docs/robustness.md)
 # Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
 # Set MMAUDIT_SUITES="unit foundation" to run a subset.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit tools foundation extension faults slab filtered flush scenarios mutate}
+suites=${MMAUDIT_SUITES:-unit fuzz tools foundation extension faults slab filtered flush scenarios mutate}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -59,6 +61,7 @@ for s in $suites; do
         filtered)   need_dumps && run_suite filtered tests/filtered.py ;;
         flush)      need_dumps && run_suite flush tests/flush.py ;;
         scenarios)  run_suite scenarios tests/scenarios.py ;;
+        fuzz)       run_suite fuzz tests/fuzz/run.sh smoke ;;
         mutate)     need_dumps && run_suite mutate tests/mutate.py --ci --asan ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
