@@ -10,6 +10,7 @@ pkgs=(
     makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
     libkdumpfile-dev                                  # tools suite: independent VMCOREINFO reader
     gdb binutils debuginfod                           # batch: gdb-add-index, vmlinux from debuginfod
+    clang libclang-rt-14-dev llvm-14                  # make fuzz: libFuzzer, ASan/UBSan runtimes, llvm-cov
     dpkg-dev perl ca-certificates util-linux coreutils
 )
 missing=()
