@@ -360,6 +360,11 @@ def offset(c, struct_, member):
     return gdb_ptr(out)
 
 
+def sym_value(c, name):
+    m = re.search(r"^([0-9a-f]+) \(\S\) %s$" % re.escape(name), c.cmd("sym " + name, 60), re.M)
+    return int(m.group(1), 16) if m else None
+
+
 def discover(c):
     t0 = time.time()
     x = Targets()
@@ -400,9 +405,10 @@ def discover(c):
         if o is not None:
             ro[name] = (o, 8)
     x.rq_off = ro
-    x.rq_sym = gdb_ptr(c.cmd("p &runqueues", 60))
-    x.tlb_sym = gdb_ptr(c.cmd("p &cpu_tlbstate", 60))
-    x.tlbsh_sym = gdb_ptr(c.cmd("p &cpu_tlbstate_shared", 60))
+    # per-CPU symbols: crash's `sym` gives the section offset (gdb's `p &sym`
+    # adds the KASLR offset to it), kmem -o the per-CPU bases
+    x.rq_sym, x.tlb_sym, x.tlbsh_sym = (sym_value(c, n) for n in ("runqueues", "cpu_tlbstate",
+                                                                "cpu_tlbstate_shared"))
     tl = {}
     for name, m, size in (("loaded_mm", "loaded_mm", 8), ("loaded_mm_asid", "loaded_mm_asid", 2),
                           ("is_lazy", "is_lazy", 1), ("ctxs[0].tlb_gen", "ctxs[0].tlb_gen", 8),
@@ -879,6 +885,15 @@ class Job:
             fields = build_fields(x)
             cp.translate([f.addr for f in fields])
             fields = [f for f in fields if cp.off(f.addr) is not None and (f.addr & 0xFFF) + f.size <= 4096]
+            # the per-CPU translation is right: each runqueue's curr read
+            # through it is a task crash's ps lists
+            tasks = {r["task"] for r in x.tasks}
+            currs = [int.from_bytes(cp.read_orig(f.addr, 8), "little") for f in fields
+                     if f.obj == "rq" and f.name == "curr"]
+            if not currs or any(v not in tasks for v in currs):
+                self.setup_error = "runqueues.curr read at the computed addresses is not a task of ps: %s" % \
+                    [hex(v) for v in currs]
+                return self
             say("%s: crash start %.1f s, discovery %.1f s: %d tasks, %d mms (%d free objects), %d slabs, "
                 "%d fields" % (d.id, self.startup[0], x.seconds, len(x.tasks), len(x.kmem["alloc"]),
                                len(x.kmem["free"]), len(x.kmem["slabs"]), len(fields)))
@@ -914,6 +929,8 @@ class Job:
                 if STOP.is_set():
                     break
                 c = self.one(c, cp, i, m)
+                if (i + 1) % 500 == 0:
+                    say("%s: %d/%d mutations, %.0f s" % (d.id, i + 1, self.n, time.time() - t0))
                 if self.recheck and (i + 1) % self.recheck == 0:
                     c = self.baseline_again(c, "after mutation %d" % i)
             self.mut_seconds = time.time() - t0
@@ -962,6 +979,8 @@ class Job:
 
     def restart(self, c):
         c.kill()
+        if STOP.is_set():
+            raise Died("stopped (signal)")
         self.startup.append(c.start())
         self.san += c.start_sanitizer
         return c

@@ -27,7 +27,7 @@ read_tlbstate(struct mma_model *m, struct mma_cpu *cp)
 		return;
 	if (l->tlb_kind == MMA_TLB_OLD) {
 		if (!mma_tread(m, a + (uint64_t)l->tlb_active_mm, &v, 8))
-			cp->loaded_mm = v;
+			cp->loaded_mm = v, cp->tlb_readok = 1;
 		if (!mma_tread(m, a + (uint64_t)l->tlb_state, &st, 4)) {
 			cp->tlbstate = (int)st;
 			cp->is_lazy = st == MMA_TLBSTATE_LAZY;
@@ -35,7 +35,7 @@ read_tlbstate(struct mma_model *m, struct mma_cpu *cp)
 		return;
 	}
 	if (!mma_tread(m, a + (uint64_t)l->tlb_loaded_mm, &v, 8))
-		cp->loaded_mm = v;
+		cp->loaded_mm = v, cp->tlb_readok = 1;
 	if (l->tlb_kind == MMA_TLB_LOADED)
 		return;
 	lazy_off = l->tlb_is_lazy;

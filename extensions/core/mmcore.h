@@ -395,6 +395,7 @@ struct mma_cpu {
 	int tlbstate;		/* old kernels: 1 OK, 2 LAZY; else 0 */
 	int bit;		/* bit of this CPU in mm_cpumask(loaded_mm): 1/0/-1 */
 	uint64_t prev_mm;	/* rq->prev_mm: mm dropped by finish_task_switch() */
+	int tlb_readok;		/* loaded_mm (old: active_mm) was read */
 };
 
 enum mma_sev { MMA_SEV_INFO = 0, MMA_SEV_SUSPICIOUS, MMA_SEV_BUG };

@@ -48,6 +48,18 @@ const struct mma_rule mma_rules[] = {
 	  "switch_mm_irqs_off() sets the CPU's bit before loading any mm "
 	  "other than init_mm; a CPU running on the mm with its bit clear "
 	  "misses flushes and can use stale TLB entries" },
+	{ "loaded-mm-null", MMA_SEV_BUG,
+	  "cpu_tlbstate is statically initialised to &init_mm for every "
+	  "possible CPU and switch_mm_irqs_off() only ever stores an mm or "
+	  "LOADED_MM_SWITCHING: a NULL loaded mm is corruption" },
+	{ "runqueue-mismatch", MMA_SEV_BUG,
+	  "every possible CPU's runqueue has an idle task (init_idle(), pid "
+	  "0) and a running task cannot migrate: rq->curr and rq->idle of "
+	  "CPU c have task_cpu() == c (set_task_cpu() only moves tasks that "
+	  "are not running)" },
+	{ "task-cpu-invalid", MMA_SEV_BUG,
+	  "task_cpu() is only ever set to a possible CPU (set_task_cpu(), "
+	  "init_idle()), below nr_cpu_ids" },
 	{ "lazy-cpu-left-mm", MMA_SEV_INFO,
 	  "on kernels with cpu_tlbstate.state, a lazy CPU that gets a flush "
 	  "IPI leaves the mm (leave_mm() clears its bit and loads "
@@ -520,6 +532,12 @@ rules_tasks(struct mma_model *m)
 			mma_add_finding(m, "init-mm-user", -1, tk->addr, tk->mm,
 					-1, tk->pid, "pid %d (%s): task->mm "
 					"is &init_mm", tk->pid, tk->comm);
+		if (l->nr_cpu_ids && (tk->cpu < -1 ||
+				      tk->cpu >= (int)l->nr_cpu_ids))
+			mma_add_finding(m, "task-cpu-invalid", -1, tk->addr, 0,
+					-1, tk->pid, "pid %d (%s): task cpu %d, "
+					"nr_cpu_ids %u", tk->pid, tk->comm,
+					tk->cpu, l->nr_cpu_ids);
 		if (tk->mm && tk->exit_state)
 			mma_add_finding(m, "zombie-holds-mm", -1, tk->addr,
 					tk->mm, -1, tk->pid, "pid %d (%s, %s): "
@@ -614,6 +632,42 @@ rules_cpus(struct mma_model *m)
 		 * booted) has loaded_mm == &init_mm: idle_task_exit() switches
 		 * to init_mm and cpu_tlbstate is statically initialised to it.
 		 */
+		if (cp->tlb_readok && !cp->loaded_mm &&
+		    l->tlb_kind != MMA_TLB_NONE)
+			mma_add_finding(m, "loaded-mm-null", -1, 0, 0, c, -1,
+					"CPU %d: cpu_tlbstate's loaded mm is "
+					"NULL", c);
+		if (cp->readok) {
+			const struct mma_task *idle = cp->idle_idx >= 0 ?
+				&m->tasks[cp->idle_idx] : NULL;
+
+			if (!cp->idle && l->rq_idle >= 0)
+				mma_add_finding(m, "runqueue-mismatch", -1, 0, 0,
+						c, -1, "CPU %d: rq->idle is NULL",
+						c);
+			else if (idle && idle->pid != 0)
+				mma_add_finding(m, "runqueue-mismatch", -1,
+						idle->addr, 0, c, idle->pid,
+						"CPU %d: rq->idle %llx is pid %d "
+						"(%s), not an idle task (pid 0)",
+						c, A(idle->addr), idle->pid,
+						idle->comm);
+			if (idle && idle->cpu >= 0 && idle->cpu != c)
+				mma_add_finding(m, "runqueue-mismatch", -1,
+						idle->addr, 0, c, idle->pid,
+						"CPU %d: rq->idle %llx (pid %d) "
+						"has task cpu %d", c,
+						A(idle->addr), idle->pid,
+						idle->cpu);
+			if (curr && curr != idle && curr->cpu >= 0 &&
+			    curr->cpu != c)
+				mma_add_finding(m, "runqueue-mismatch", -1,
+						curr->addr, 0, c, curr->pid,
+						"CPU %d: rq->curr %llx (pid %d, "
+						"%s) has task cpu %d", c,
+						A(curr->addr), curr->pid,
+						curr->comm, curr->cpu);
+		}
 		if (cp->loaded_idx < 0 || cp->bit != 0)
 			continue;
 		x = &m->mms[cp->loaded_idx];
