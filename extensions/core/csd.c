@@ -290,6 +290,7 @@ int
 mma_csd_layout_resolve(const struct mma_target *t, struct mma_csd_layout *L)
 {
 	uint64_t a;
+	long qsize;
 
 	memset(L, 0, sizeof(*L));
 	L->csd_src = L->csd_dst = L->cfd_pcpu = -1;
@@ -311,7 +312,16 @@ mma_csd_layout_resolve(const struct mma_target *t, struct mma_csd_layout *L)
 			 "(not an SMP kernel, or not in this kernel)");
 		return 0;
 	}
-	if (ssize(t, "call_single_queue") > 0) {
+	/*
+	 * Before v3.14 the per-CPU queue was a struct call_single_queue (a
+	 * list_head and a lock, 24 bytes and more); from v3.14 an llist_head
+	 * (8 bytes).  The variable's size answers without a type lookup that
+	 * fails on every current kernel (a failing gdb struct lookup costs
+	 * ~0.5 s on a Debian vmlinux without a gdb index).
+	 */
+	qsize = t->symbol_size ? t->symbol_size(t->ctx, "call_single_queue") :
+		-1;
+	if (qsize > 8 || (qsize < 0 && ssize(t, "call_single_queue") > 0)) {
 		snprintf(L->why, sizeof(L->why), "call_single_queue is a "
 			 "list_head (before v3.14): not decoded");
 		return 0;
