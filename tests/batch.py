@@ -11,8 +11,9 @@ with the plain vmlinux), never from the runner itself:
 
 - every test dump audited at the first rung (normal crash), release as in
   its manifest, vmlinux the test kernel's, verified by build-id, crash given
-  the indexed copy, the same findings, counts and `sys` output as crash
-  with the plain vmlinux;
+  the indexed copy, the same findings, counts and `sys` output as the direct
+  session; and with --no-index (plain vmlinux) on one dump per kernel, the
+  same `sys` and findings as the session with the indexed copy;
 - the names in the table are unique path suffixes;
 - the filtered copy audited (no bug the ELF dump of the same boot lacks),
   the cut dump and the bad files reported as not auditable with a reason,
@@ -24,7 +25,8 @@ with the plain vmlinux), never from the runner itself:
 - finding the vmlinux through a real debuginfod server on loopback serving
   the test vmlinuxes from a directory, and the negative cases (no server,
   build-id it does not have, a server giving the wrong file, no answer in
-  the time limit).
+  the time limit), and a dump without BUILD-ID (not asked; verified by
+  release).
 
 Environment: CRASH, MMAUDIT_SO, MMAUDIT_CACHE as the other suites;
 BATCH_JOBS (runner -j, default 2); BATCH_KEEP=1 keeps the work directory.
@@ -193,7 +195,7 @@ def check_fleet(wd, ds):
         S.eq((r.get("status"), r.get("step")), (want_status, "normal"),
              "%s: status as crash's direct mmcheck says (%s), first rung" % (d.id, want_status))
         S.eq(r.get("release"), d.manifest["kernel_release"], "%s: release as in the manifest" % d.id)
-        S.check(r.get("vmlinux") and os.path.realpath(r["vmlinux"]) == os.path.realpath(d.vmlinux),
+        S.check(r.get("vmlinux") and os.path.realpath(r["vmlinux"]) == os.path.realpath(d.plain_vmlinux),
                 "%s: the test kernel's vmlinux, verified by %s" % (d.id, per.get("vmlinux_verified")), r.get("vmlinux"))
         S.eq(per.get("vmlinux_verified"), "build-id", "%s: vmlinux verified by build-id" % d.id)
         bid = dump_build_id(d.vmcore)
@@ -204,7 +206,7 @@ def check_fleet(wd, ds):
         got = {k: r.get(k) for k in ("bug", "suspicious", "info", "tasks", "mms")}
         S.eq(got, {k: dsum.get(k) for k in got}, "%s: counts equal crash's direct mmcheck -j" % d.id)
         S.eq(finding_keys(per.get("check")), finding_keys(direct),
-             "%s: findings (indexed vmlinux) equal the direct session's (plain vmlinux)" % d.id)
+             "%s: findings equal the direct session's" % d.id)
         S.eq(dsum.get("nr_cpu_ids"), d.manifest["cpus"]["nr_cpu_ids"], "%s: nr_cpu_ids as in the manifest" % d.id)
         try:
             with open(r["json"][:-len(".json")] + ".sys.txt") as f:
@@ -212,7 +214,7 @@ def check_fleet(wd, ds):
         except (OSError, KeyError, TypeError):
             sysi = None
         S.check(sysi and norm_sys(sysi) == norm_sys(d.text("sys.txt")),
-                "%s: crash's sys output with the indexed vmlinux equals the plain vmlinux's" % d.id,
+                "%s: crash's sys output equals the direct session's" % d.id,
                 [l for l in norm_sys(sysi) if l not in norm_sys(d.text("sys.txt"))][:3])
         S.eq(r.get("name"), "%s/%s.%s" % (d.tag, d.mode, d.fmt), "%s: table name is the unique path suffix" % d.id)
     names = [r.get("name") for r in recs.values()]
@@ -347,13 +349,13 @@ def check_index(wd, ids, ds):
     for tag, path in sorted(ids.items()):
         d = [x for x in ds if x.tag == tag][0]
         meta = load(os.path.join(os.path.dirname(path), "index.json"))
-        secs = sections(d.vmlinux)
-        S.check(".gdb_index" not in secs and build_id(d.vmlinux) == meta.get("build_id"),
+        secs = sections(d.plain_vmlinux)
+        S.check(".gdb_index" not in secs and build_id(d.plain_vmlinux) == meta.get("build_id"),
                 "%s: the test kernel's vmlinux is untouched (no .gdb_index), the copy is keyed by its build-id" % tag)
         S.check(isinstance(meta.get("index_cpu_seconds"), (int, float)) and ".gdb_index" in sections(path),
                 "%s: cached copy has .gdb_index, index build recorded (%s s CPU, %s MB)"
                 % (tag, meta.get("index_cpu_seconds"), (meta.get("size") or 0) >> 20))
-        r = subprocess.run([INDEX, d.vmlinux], capture_output=True, text=True, env=env_without_debuginfod())
+        r = subprocess.run([INDEX, d.plain_vmlinux], capture_output=True, text=True, env=env_without_debuginfod())
         S.eq(r.stdout.strip(), path, "%s: scripts/mmaudit-index prints the cached copy" % tag)
     # a fresh cache: two concurrent requests, one build, atomic, verified
     cache = os.path.join(wd, "icache")
@@ -438,7 +440,7 @@ def check_debuginfod(wd, ds):
     d61 = [d for d in ds if d.tag == "bookworm-6.1" and d.mode == "live" and d.fmt == "elf"][0]
     srv = os.path.join(wd, "debuginfod", "srv")
     os.makedirs(srv)
-    os.symlink(d612.vmlinux, os.path.join(srv, "vmlinux-6.12"))
+    os.symlink(d612.plain_vmlinux, os.path.join(srv, "vmlinux-6.12"))
     empty = os.path.join(wd, "debuginfod", "no-debuginfo")
     os.makedirs(empty)
     port = free_port()
@@ -504,6 +506,24 @@ def check_debuginfod(wd, ds):
                 "debuginfod: a server that never answers: given up within the time limit (%.0f s)" % took,
                 se.strip().splitlines()[-1:])
         hang.shutdown()
+        # a dump whose VMCOREINFO has no BUILD-ID (older kernels): a copy of
+        # the 5.10 kdump file with the key renamed in place
+        d510 = [d for d in ds if d.tag == "bullseye-5.10" and d.mode == "live" and d.fmt == "kdump"][0]
+        nobid = os.path.join(wd, "debuginfod", "vmcore-5.10-nobid.kdump")
+        with open(d510.vmcore, "rb") as f:
+            data = f.read()
+        with open(nobid, "wb") as f:
+            f.write(data.replace(b"BUILD-ID=", b"BUILD-XX=", 1))
+        del data
+        rc, so, se = find(nobid, env, "-d", empty)
+        S.check(rc == 2 and "not asked: the dump's VMCOREINFO has no BUILD-ID" in se and dump_build_id(nobid) is None,
+                "debuginfod: a dump without BUILD-ID: not asked, and the reason says why", se.strip().splitlines()[-1:])
+        kd = os.path.dirname(d510.plain_vmlinux)
+        rc, so, se = find(nobid, env, "-d", kd)
+        S.check(rc == 0 and os.path.realpath(so) == os.path.realpath(d510.plain_vmlinux)
+                and "verified by release" in se, "a dump without BUILD-ID: vmlinux found in -d, verified by release",
+                se.strip().splitlines()[-2:])
+        os.unlink(nobid)
         rc, so, se = find(d612.vmcore, env, "-d", empty, "--no-debuginfod")
         S.check(rc == 2 and "not asked (--no-debuginfod)" in se, "debuginfod: --no-debuginfod is not asked")
     finally:
@@ -516,15 +536,30 @@ def check_debuginfod(wd, ds):
 
 
 def check_no_index(wd, ds):
-    d = [x for x in ds if x.tag == "bullseye-5.10" and x.mode == "panic" and x.fmt == "kdump"][0]
+    """--no-index on one dump per kernel: crash gets the plain vmlinux; its
+    `sys` and findings equal the indexed session's (collect.sh with the
+    indexed copy, tests/common.py) -- the index changes nothing crash says"""
+    sel = [d for d in ds if d.mode == "panic" and d.fmt == "kdump"]
     out = os.path.join(wd, "out-noindex")
-    rc, so, se, secs = batch(["--no-index", "-o", out, d.vmcore])
-    r = (read_jsonl(out) or [{}])[0]
-    direct = d.json("mmcheck.json") or {}
-    S.check(r.get("vmlinux_crash") == r.get("vmlinux") and os.path.realpath(r.get("vmlinux") or "/")
-            == os.path.realpath(d.vmlinux), "--no-index: crash gets the vmlinux itself", r.get("vmlinux_crash"))
-    S.eq(finding_keys(load(r.get("json")).get("check")), finding_keys(direct),
-         "--no-index: the findings equal the direct session's")
+    rc, so, se, secs = batch(["--no-index", "-j", JOBS, "-o", out] + [d.vmcore for d in sel])
+    recs = {r["dump"]: r for r in read_jsonl(out)}
+    for d in sel:
+        r = recs.get(d.vmcore, {})
+        direct = d.json("mmcheck.json") or {}
+        S.check(r.get("vmlinux_crash") == r.get("vmlinux") and os.path.realpath(r.get("vmlinux") or "/")
+                == os.path.realpath(d.plain_vmlinux), "%s --no-index: crash gets the vmlinux itself" % d.id,
+                r.get("vmlinux_crash"))
+        what = "the indexed copy's" if d.vmlinux != d.plain_vmlinux else "the direct session's"
+        S.eq(finding_keys(load(r.get("json")).get("check")), finding_keys(direct),
+             "%s --no-index: the findings equal %s" % (d.id, what))
+        try:
+            with open(r["json"][:-len(".json")] + ".sys.txt") as f:
+                sysp = f.read()
+        except (OSError, KeyError, TypeError):
+            sysp = None
+        S.check(sysp and norm_sys(sysp) == norm_sys(d.text("sys.txt")),
+                "%s --no-index: crash's sys output equals %s" % (d.id, what),
+                [l for l in norm_sys(sysp) if l not in norm_sys(d.text("sys.txt"))][:3])
 
 
 def main():

@@ -14,6 +14,25 @@ CACHE = os.environ.get("MMAUDIT_CACHE", os.path.expanduser("~/.cache/mmaudit"))
 CRASH = os.environ.get("CRASH", os.path.join(CACHE, "crash-8.0.6", "crash"))
 SO = os.environ.get("MMAUDIT_SO", os.path.join(ROOT, "build", "mmaudit.so"))
 EXPECTED_TAGS = ("bookworm-6.1", "bullseye-5.10", "trixie-6.12")
+# crash sessions use each test kernel's cached copy with a gdb index
+# (scripts/mmaudit-index: built once per build-id, ~7 s CPU; each crash start
+# then costs ~3 s CPU less, docs/batch.md); MMAUDIT_TEST_INDEX=0: the plain files
+TEST_INDEX = os.environ.get("MMAUDIT_TEST_INDEX", "1") != "0"
+_indexed = {}
+
+
+def indexed(vmlinux):
+    """vmlinux's indexed copy (same build-id), or vmlinux itself if it cannot be made"""
+    if not TEST_INDEX or not os.path.isfile(vmlinux):
+        return vmlinux
+    if vmlinux not in _indexed:
+        r = subprocess.run([os.path.join(ROOT, "scripts", "mmaudit-index"), vmlinux], capture_output=True, text=True)
+        p = r.stdout.strip()
+        if r.returncode != 0 or not os.path.isfile(p):
+            print("# no indexed copy of %s, using it as it is: %s" % (vmlinux, r.stderr.strip()[-200:]), flush=True)
+            p = vmlinux
+        _indexed[vmlinux] = p
+    return _indexed[vmlinux]
 EXPECTED_MODES = ("live", "panic")
 EXPECTED_FMTS = ("elf", "kdump")
 
@@ -45,7 +64,9 @@ class Suite:
 class Dump:
     def __init__(self, tag, mode, fmt, vmlinux, vmcore, manifest):
         self.tag, self.mode, self.fmt = tag, mode, fmt
-        self.vmlinux, self.vmcore, self.manifest_path = vmlinux, vmcore, manifest
+        self.vmcore, self.manifest_path = vmcore, manifest
+        self.plain_vmlinux = vmlinux          # the test kernel's file, as dumps.sh lists it
+        self.vmlinux = indexed(vmlinux)       # what crash is given
         self.id = "%s/%s/%s" % (tag, mode, fmt)
         self._manifest = None
         self._dir = None

@@ -790,7 +790,7 @@ def batch_fault_run(d61, wd, fault_copy, direct):
     S.eq(r.get("status"), "bug", "batch: fault-injected 6.1 copy: status bug")
     S.eq(r.get("bug"), fault_bugs, "batch: fault-injected 6.1 copy: bug count equals mmcheck's in the direct session")
     S.eq(r.get("release"), d61.manifest["kernel_release"], "batch: fault-injected 6.1 copy: release identified")
-    S.check(r.get("vmlinux") and os.path.realpath(r["vmlinux"]) == os.path.realpath(d61.vmlinux),
+    S.check(r.get("vmlinux") and os.path.realpath(r["vmlinux"]) == os.path.realpath(d61.plain_vmlinux),
             "batch: fault-injected 6.1 copy: matched vmlinux is the 6.1 one", "vmlinux %r" % r.get("vmlinux"))
     per = {}
     try:

@@ -11,6 +11,8 @@
 #               vs crash's kmem -S on each kernel and a real KFENCE pool
 #   filtered    makedumpfile -d 31 copies of the live ELF dumps: missing
 #               pages are not corruption (no bug the ELF dump lacks)
+#   batch       scripts/mmaudit-batch on the 12 dumps + filtered/cut/bad files:
+#               vmlinux lookup (debuginfod), indexed vmlinux, ladder, JUnit/HTML
 #   mutate      seeded mutation campaign (CI subset: ~300 mutations on the live
 #               ELF dumps, extension built with ASan+UBSan; docs/robustness.md)
 #   fuzz        libFuzzer on the crash-free core, bounded (tests/fuzz/run.sh
@@ -20,7 +22,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit fuzz tools foundation extension faults slab filtered flush scenarios mutate}
+suites=${MMAUDIT_SUITES:-unit fuzz tools foundation extension faults slab filtered flush scenarios mutate batch}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -62,6 +64,7 @@ for s in $suites; do
         flush)      need_dumps && run_suite flush tests/flush.py ;;
         scenarios)  run_suite scenarios tests/scenarios.py ;;
         fuzz)       run_suite fuzz tests/fuzz/run.sh smoke ;;
+        batch)      need_dumps && run_suite batch tests/batch.py ;;
         mutate)     need_dumps && run_suite mutate tests/mutate.py --ci --asan ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
