@@ -380,12 +380,15 @@ def check_index(wd, ids, ds):
             "index cache: the copy has the file's build-id and a .gdb_index")
     left = [x for x in os.listdir(os.path.join(cache, "vmlinux-index")) if ".tmp." in x]
     S.check(not left, "index cache: no temporary directory left", left)
-    # a damaged copy is found out and rebuilt
+    # a damaged copy is found out and rebuilt; what a killed build left is removed
     with open(p, "r+b") as f:
         f.truncate(4096)
+    os.makedirs(os.path.join(cache, "vmlinux-index", build_id(src) + ".tmp.killed"))
     r = subprocess.run([sys.executable, BATCH, "--index-vmlinux", src], capture_output=True, text=True, env=env)
     S.check(r.returncode == 0 and r.stdout.strip() == p and "indexing " in r.stderr and build_id(p) == build_id(src),
             "index cache: a damaged copy is rebuilt", r.stderr[-300:])
+    left = [x for x in os.listdir(os.path.join(cache, "vmlinux-index")) if ".tmp." in x]
+    S.check(not left, "index cache: a killed build's temporary directory is removed", left)
 
 
 # --------------------------------------------------------------------------
