@@ -6,7 +6,11 @@
 #   make CRASH_SRC=<dir>      build against another crash: a crash source tree
 #                             (its Makefile gives TARGET and GDB flags) or any
 #                             directory holding that crash's defs.h
-#   make install              copy the .so to crash's extensions directory
+#   make install              the .so into crash's extensions directory (EXTDIR),
+#                             mmaudit-batch, mmaudit-index and the tools into
+#                             BINDIR, the man pages into MANDIR (PREFIX
+#                             /usr/local; DESTDIR for staging; install-extension:
+#                             the .so alone)
 #   make unit                 unit tests of the crash-free core (no dump)
 #   make tools                the C helper tools in tools/ (libelf)
 #   make check                every test: unit, foundation, extension on real dumps
@@ -60,19 +64,23 @@ endif
 endif
 # A directory with only crash's defs.h says nothing of the crash build's
 # target and gdb: guessing them builds an extension with a wrong ABI.
-ifeq ($(filter all install check asan mutate $(BUILD)/mmaudit.so $(BUILD)/asan/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(filter all install install-extension check asan mutate $(BUILD)/mmaudit.so $(BUILD)/asan/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
 else ifeq ($(TARGET),)
 $(error CRASH_SRC=$(CRASH_SRC) has no crash Makefile: give the crash build's TARGET and GDB_FLAGS, e.g. make CRASH_SRC=$(CRASH_SRC) TARGET=X86_64 GDB_FLAGS=-DGDB_10_2)
 else ifeq ($(GDB_FLAGS),)
 $(error CRASH_SRC=$(CRASH_SRC) has no crash Makefile: give the crash build's GDB_FLAGS too, e.g. GDB_FLAGS=-DGDB_10_2)
 endif
 
-# crash's own default extension directory (see crash's extensions.c)
-ifeq ($(shell uname -m),x86_64)
-EXTDIR ?= /usr/lib64/crash/extensions
-else
-EXTDIR ?= /usr/lib/crash/extensions
-endif
+# crash's own extension directory (crash's extensions.c): `extend NAME.so`
+# looks in $CRASH_EXTENSIONS, /usr/lib64/crash/extensions (64-bit crash),
+# /usr/lib/crash/extensions, ./extensions; `crash -x` loads every .so of the
+# first of these directories that exists.  /usr/lib64/... when it exists
+# (Fedora/RHEL's crash), else /usr/lib/... (Debian's): never create the
+# lib64 one, it would hide /usr/lib/crash/extensions from crash -x.
+EXTDIR ?= $(if $(wildcard /usr/lib64/crash/extensions/.),/usr/lib64/crash/extensions,/usr/lib/crash/extensions)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 
 CORE_SRCS := $(wildcard extensions/core/*.c)
 CORE_HDRS := $(wildcard extensions/core/*.h)
@@ -83,7 +91,7 @@ TOOL_LIB  := tools/dumpid.c
 TOOL_SRCS := $(filter-out $(TOOL_LIB),$(wildcard tools/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
 
-.PHONY: dropin demo all crash dumps install unit tools check test-foundation test-extension clean asan mutate
+.PHONY: dropin demo all crash dumps install install-extension install-tools unit tools check test-foundation test-extension clean asan mutate
 all: $(BUILD)/mmaudit.so
 
 $(CACHE)/crash-8.0.6/defs.h:
@@ -99,16 +107,24 @@ dumps:
 	testdumps/dumps.sh make
 
 $(BUILD)/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH) | $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) -shared -fPIC -rdynamic \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -shared -fPIC -rdynamic \
 	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
-	    -o $@ $(GLUE_SRCS) $(CORE_SRCS)
+	    -Wl,-soname,mmaudit.so $(LDFLAGS) -o $@ $(GLUE_SRCS) $(CORE_SRCS)
 
 $(BUILD) $(BUILD)/unit:
 	mkdir -p $@
 
-install: $(BUILD)/mmaudit.so
+install: install-extension install-tools
+
+install-extension: $(BUILD)/mmaudit.so
 	install -d $(DESTDIR)$(EXTDIR)
-	install -m 0755 $(BUILD)/mmaudit.so $(DESTDIR)$(EXTDIR)/mmaudit.so
+	install -m 0644 $(BUILD)/mmaudit.so $(DESTDIR)$(EXTDIR)/mmaudit.so
+
+install-tools: $(TOOL_BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 scripts/mmaudit-batch scripts/mmaudit-index $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 
 # unit tests: each tests/unit/test_*.c is a program linked with the core
 $(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_SRCS) $(CORE_HDRS) | $(BUILD)/unit
@@ -119,7 +135,7 @@ unit: $(UNIT_BINS)
 
 # each tools/X.c is a program linked with the shared dump module tools/dumpid.c
 $(BUILD)/%: tools/%.c $(TOOL_LIB) tools/dumpid.h | $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) -Itools -o $@ $< $(TOOL_LIB) -lelf -lz
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itools $(LDFLAGS) -o $@ $< $(TOOL_LIB) -lelf -lz
 
 tools: $(TOOL_BINS)
 

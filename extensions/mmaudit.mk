@@ -17,7 +17,7 @@ SRCS := mmaudit.c $(wildcard $(MMAUDIT_GLUE)/*.c) $(wildcard $(MMAUDIT_CORE)/*.c
 
 mmaudit.so: $(SRCS) $(wildcard $(MMAUDIT_CORE)/*.h $(MMAUDIT_GLUE)/*.h) defs.h
 	gcc -Wall -Wextra -O2 -g -shared -rdynamic -fPIC -D$(TARGET) $(TARGET_CFLAGS) \
-	    $(GDB_FLAGS) -I. -I$(MMAUDIT_GLUE) -I$(MMAUDIT_CORE) -o $@ $(SRCS)
+	    $(GDB_FLAGS) -I. -I$(MMAUDIT_GLUE) -I$(MMAUDIT_CORE) -Wl,-soname,mmaudit.so -o $@ $(SRCS)
 
 clean:
 	rm -f mmaudit.so

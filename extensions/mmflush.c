@@ -269,7 +269,7 @@ char *help_mmflush[] = {
 	"    -j      JSON output (docs/json-schema.md).",
 	"    -m mm   only CPUs and calls about this mm_struct.",
 	"    -c cpu, cpu   only this CPU.",
-	"\nEXAMPLE",
+	"\nEXAMPLES",
 	"  CPU 0 munmap()s while a kernel thread on CPU 1 spins with interrupts",
 	"  disabled on the same mm (kthread_use_mm()): CPU 0 waits in",
 	"  csd_lock_wait() for a flush CPU 1 never runs (first lines):\n",
