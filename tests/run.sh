@@ -17,12 +17,15 @@
 #               ELF dumps, extension built with ASan+UBSan; docs/robustness.md)
 #   fuzz        libFuzzer on the crash-free core, bounded (tests/fuzz/run.sh
 #               smoke: 20000 executions from -seed=1; docs/robustness.md)
+#   package     the Debian package built, checked, installed (root), loaded by
+#               crash -x and ~/.crashrc, purged; make install + CRASH_EXTENSIONS;
+#               drop-in into ./extensions (README "Install")
 # Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
 # Set MMAUDIT_SUITES="unit foundation" to run a subset.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit fuzz tools foundation extension faults slab filtered flush scenarios mutate batch}
+suites=${MMAUDIT_SUITES:-unit fuzz tools foundation extension faults slab filtered flush scenarios mutate batch package}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -66,6 +69,7 @@ for s in $suites; do
         fuzz)       run_suite fuzz tests/fuzz/run.sh smoke ;;
         batch)      need_dumps && run_suite batch tests/batch.py ;;
         mutate)     need_dumps && run_suite mutate tests/mutate.py --ci --asan ;;
+        package)    need_dumps && run_suite package tests/package.py ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
