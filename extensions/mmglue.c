@@ -221,6 +221,17 @@ mmg_addr_state(uint64_t addr)
 		return MMA_ADDR_UNMAPPED;
 	if (!kvtop(NULL, (ulong)addr, &paddr, 0))
 		return MMA_ADDR_UNMAPPED;
+	/*
+	 * A physical address beyond every sparsemem section root: crash's
+	 * nr_to_section() would say so with error(WARNING, "sparsemem:
+	 * invalid section number"), written into the command's output (a
+	 * `mmcpu -j > file` or `| jq` got a WARNING line inside its JSON;
+	 * found by the mutation campaign, a runqueue's curr pointing into
+	 * unmapped vmalloc space).  The same test, without the message.
+	 */
+	if (IS_SPARSEMEM_EX() && SECTION_NR_TO_ROOT(pfn_to_section_nr(
+	    (ulong)(paddr >> PAGESHIFT()))) >= NR_SECTION_ROOTS())
+		return MMA_ADDR_UNMAPPED;
 	if (!phys_to_page(paddr, &page))
 		return MMA_ADDR_UNMAPPED;
 	return dump_page_state(paddr, (ulong)addr);
