@@ -210,6 +210,10 @@ class Outcome:
         self.sanitizer = []
         self.status_line = None
         for cmd, out in zip(VIEWS, outs):
+            if "<segmentation violation" in out:
+                # crash catches SIGSEGV (cmdline.c restart()) and goes back
+                # to its prompt: the extension crashed, crash did not die
+                self.problems.append("%s: segmentation violation" % cmd)
             out, reps = split_sanitizer(out)
             self.sanitizer += ["%s: %s" % (cmd, r) for r in reps]
             lines = [l for l in out.splitlines() if l.strip()]
