@@ -11,7 +11,7 @@ pkgs=(
     libkdumpfile-dev                                  # tools suite: independent VMCOREINFO reader
     gdb binutils debuginfod                           # batch: gdb-add-index, vmlinux from debuginfod
     clang libclang-rt-14-dev llvm-14                  # make fuzz: libFuzzer, ASan/UBSan runtimes, llvm-cov
-    debhelper fakeroot man-db groff-base              # package suite: dpkg-buildpackage, man -l
+    debhelper fakeroot man-db groff-base rpm          # package suite: dpkg-buildpackage, man -l, rpmbuild
     dpkg-dev perl ca-certificates util-linux coreutils
 )
 missing=()

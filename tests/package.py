@@ -8,6 +8,7 @@
    every command's help in crash's NAME/SYNOPSIS/DESCRIPTION/EXAMPLES form;
    /usr/bin/mmaudit-batch audits a dump with the installed extension and
    vmcore-id; man renders the pages; dpkg --purge removes every file;
+   the RPM spec builds with rpmbuild (Debian's rpm package);
 2. make install DESTDIR=<tmp>: crash finds the staged mmaudit.so through
    CRASH_EXTENSIONS, and so does the staged mmaudit-batch;
 3. drop-in: mmaudit.so copied into an extensions/ directory, crash started
@@ -145,6 +146,29 @@ def check_contents(deb, tmp):
     dyn = run(["readelf", "-d", so]).stdout
     S.check("Library soname: [mmaudit.so]" in dyn, "mmaudit.so has SONAME mmaudit.so", dyn[-300:])
     return so
+
+
+def check_rpm(src, tmp):
+    """the RPM spec (packaging/rpm) builds with Debian's rpmbuild, in place"""
+    if not shutil.which("rpmbuild"):
+        S.not_ok("rpmbuild present (Debian package rpm; scripts/install-deps.sh)")
+        return
+    t0 = time.time()
+    top = os.path.join(tmp, "rpmbuild")
+    r = run(["rpmbuild", "-bb", "--nodeps", "--build-in-place", "--define", "_topdir " + top,
+             "packaging/rpm/crash-mmaudit-command.spec"], cwd=src, timeout=900)
+    rpms = glob.glob(os.path.join(top, "RPMS", "*", "crash-mmaudit-command-*.rpm"))
+    if not S.check(r.returncode == 0 and len(rpms) == 1, "rpmbuild -bb builds the RPM (%.0f s)" % (time.time() - t0),
+                   (r.stdout + r.stderr)[-600:]):
+        return
+    files = set(run(["rpm", "-qlp", rpms[0]]).stdout.split())
+    libdir = run(["rpm", "--eval", "%{_libdir}"]).stdout.strip()
+    want = {libdir + "/crash/extensions/mmaudit.so", "/usr/bin/mmaudit-batch", "/usr/bin/vmcore-id",
+            "/usr/share/man/man7/crash-mmaudit.7", "/usr/share/man/man1/mmaudit-batch.1"}
+    S.check(want <= files, "RPM holds %%{_libdir}/crash/extensions/mmaudit.so (%s), the programs, the man pages" % libdir,
+            sorted(want - files))
+    conf = set(run(["rpm", "-qp", "--conflicts", rpms[0]]).stdout.splitlines())
+    S.check(conf == {"crash < 8.0.6", "crash >= 8.0.6.999"}, "RPM conflicts with every crash but 8.0.6", conf)
 
 
 def check_make_install(src, d, tmp):
@@ -295,6 +319,7 @@ def main():
             return S.finish()
         so = check_contents(deb, tmp)
         deb_files = sorted(PAYLOAD)
+        check_rpm(src, tmp)
         check_make_install(src, d, tmp)
         check_dropin(so, d, tmp)
         r = dpkg("-i", deb)
