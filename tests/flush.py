@@ -13,8 +13,8 @@ manifest:
     CPU 0): the view names CPU 0 waiting for CPU 1, the mm, a range that
     covers the munmap, and mmcheck reports stuck-shootdown;
   - busy_flush (concurrent munmaps on every CPU): no bug.
-The scenario dumps are used when `testdumps/dumps.sh list-scenarios` lists
-them (made by `dumps.sh make-scenarios`); their absence is reported."""
+The stuck_flush and busy_flush scenario dumps are made first when missing
+(`dumps.sh make-scenarios`); their absence is reported."""
 import hashlib
 import json
 import os
@@ -322,7 +322,12 @@ def busy(s, d):
 
 
 def scenario_dumps():
-    r = subprocess.run([os.path.join(ROOT, "testdumps", "dumps.sh"), "list-scenarios"], capture_output=True, text=True)
+    """The stuck_flush and busy_flush scenario dumps, made first when missing
+    (this suite runs before the scenarios suite, which makes the others)."""
+    sh = os.path.join(ROOT, "testdumps", "dumps.sh")
+    env = dict(os.environ, MMAUDIT_SCENARIOS="stuck_flush busy_flush")
+    subprocess.run([sh, "make-scenarios"], env=env, stdout=subprocess.DEVNULL, stderr=None)
+    r = subprocess.run([sh, "list-scenarios"], capture_output=True, text=True)
     out = []
     for line in r.stdout.splitlines():
         f = line.split()
