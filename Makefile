@@ -200,14 +200,18 @@ fuzz: fuzz-build
 fuzz-cov: fuzz-build
 	tests/fuzz/run.sh cov
 
-.PHONY: fuzz-build fuzz-smoke fuzz fuzz-cov check-all
+.PHONY: fuzz-build fuzz-smoke fuzz fuzz-cov check-all deps
 
 # make check (CI): the scenario dumps of the required kernel (6.1) only;
 # make check-all: those of all three test kernels (22 more QEMU boots)
-check: all asan tools $(UNIT_BINS) fuzz-build
+# the Debian packages the builds and suites need (apt-get; 1 s when present)
+deps:
+	scripts/install-deps.sh
+
+check: deps all asan tools $(UNIT_BINS) fuzz-build
 	MMAUDIT_SCEN_TAGS="$${MMAUDIT_SCEN_TAGS:-bookworm-6.1}" tests/run.sh
 
-check-all: all asan tools $(UNIT_BINS) fuzz-build
+check-all: deps all asan tools $(UNIT_BINS) fuzz-build
 	MMAUDIT_SCEN_TAGS="bookworm-6.1 bullseye-5.10 trixie-6.12" tests/run.sh
 
 clean:
