@@ -80,6 +80,18 @@ class Hung(Exception):
     pass
 
 
+def plain_crash(vmlinux, core):
+    """exit status of crash alone (no extension, no sanitizer runtime) on
+    core: start, quit; None on a timeout"""
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
+    try:
+        p = subprocess.run([CRASH, "-s", "--no_crashrc", vmlinux, core], input=b"q\n", capture_output=True,
+                           timeout=600, env=env, start_new_session=True)
+        return p.returncode
+    except subprocess.TimeoutExpired:
+        return None
+
+
 class Crash:
     """crash on one dump; commands written to its stdin, each followed by an
     `echo MARKER`; the output up to the marker is the command's output."""
@@ -90,6 +102,7 @@ class Crash:
         self.n = 0
         self.buf = b""
         self.starts = 0
+        self.loaded = False
 
     def start(self, timeout=600):
         self.close()
@@ -99,8 +112,10 @@ class Crash:
         LIVE.add(self.p.pid)
         self.buf = b""
         self.starts += 1
+        self.loaded = False
         t0 = time.time()
         out = self.cmd("extend " + self.so, timeout)
+        self.loaded = "loaded" in out
         self.start_sanitizer = split_sanitizer(out)[1]
         if "loaded" not in out:
             raise Died("extend failed: " + out.strip()[-300:])
@@ -1080,8 +1095,21 @@ class Job:
                 self.san += got.sanitizer
                 self.event("sanitizer", "cold #%d %s: %s" % (i, m["desc"], "; ".join(got.sanitizer)))
         except Died as e:
-            rec.update(cls="died", why=str(e))
-            self.event("died", "cold #%d %s: %s" % (i, m["desc"], e))
+            if c.loaded:
+                rec.update(cls="died", why=str(e))
+                self.event("died", "cold #%d %s: %s" % (i, m["desc"], e))
+            else:
+                # crash died before the extension was loaded: does it die
+                # on this dump without the extension and the sanitizers?
+                rc = plain_crash(self.d.vmlinux, cp.path)
+                if rc is not None and rc < 0:
+                    rec.update(cls="crash-startup", why="%s; without the extension crash dies too (signal %d)"
+                               % (e, -rc))
+                    self.event("crash-startup", "cold #%d %s: crash itself dies at start-up (signal %d), "
+                               "with or without the extension" % (i, m["desc"], -rc))
+                else:
+                    rec.update(cls="died", why="%s; without the extension crash exits %s" % (e, rc))
+                    self.event("died", "cold #%d %s: %s" % (i, m["desc"], rec["why"]))
         except Hung as e:
             rec.update(cls="hang", why=str(e))
             self.event("hang", "cold #%d %s: %s" % (i, m["desc"], e))
@@ -1180,6 +1208,17 @@ def markdown(rep):
     rules = collections.Counter()
     for v in rep["kernels"].values():
         rules.update(v["rules"])
+    out.append("| dump | warm crash starts | baseline re-checks (stale) | re-runs same | cold runs | cold = warm | "
+               "cold: crash itself dies at start-up | sanitizer reports | mutations/s |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for did, d in sorted(rep["dumps"].items()):
+        cold = d.get("cold") or []
+        out.append("| %s | %d | %d (%d) | %d/%d | %d | %d | %d | %d | %.1f |" % (
+            did, len(d["startups"]), d["baseline_checks"], d["stale"], d["resampled_same"], d["resampled"],
+            len(cold), sum(1 for r in cold if r.get("same_as_warm")),
+            sum(1 for r in cold if r.get("cls") == "crash-startup"), d.get("sanitizer", 0),
+            d["tried"] / d["mutation_seconds"] if d["mutation_seconds"] else 0))
+    out.append("")
     out.append("| rule | mutations it detected |")
     out.append("|---|---|")
     for r, n in rules.most_common():
@@ -1313,6 +1352,10 @@ def main():
         S.check(j.resampled and same == len(j.resampled),
                 "%s: re-applied mutations give the same output (%d/%d)" % (d, same, len(j.resampled)),
                 "; ".join(w for k, w in j.events if k == "nondeterministic")[:600])
+        own = [r for r in j.cold if r["cls"] == "crash-startup"]
+        if own:
+            print("# %s: %d cold run(s) where crash 8.0.6 itself dies at start-up, with or without the extension: %s"
+                  % (d, len(own), "; ".join("#%d %s" % (r["i"], r["desc"]) for r in own)), flush=True)
         cold_bad = [r for r in j.cold if r["cls"] in ("died", "hang") or r.get("problems")]
         S.check(j.cold and not cold_bad, "%s: cold runs (fresh crash on the mutated copy): no death, no hang, "
                 "status line (%d runs, %d same output as warm)" % (d, len(j.cold),
