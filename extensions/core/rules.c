@@ -54,7 +54,7 @@ const struct mma_rule mma_rules[] = {
 	  "LOADED_MM_SWITCHING: a NULL loaded mm is corruption" },
 	{ "runqueue-mismatch", MMA_SEV_BUG,
 	  "every possible CPU's runqueue has an idle task (init_idle(), pid "
-	  "0) and a running task cannot migrate: rq->curr and rq->idle of "
+	  "0, also its first curr) and a running task cannot migrate: rq->curr and rq->idle of "
 	  "CPU c have task_cpu() == c (set_task_cpu() only moves tasks that "
 	  "are not running)" },
 	{ "task-cpu-invalid", MMA_SEV_BUG,
@@ -641,6 +641,10 @@ rules_cpus(struct mma_model *m)
 			const struct mma_task *idle = cp->idle_idx >= 0 ?
 				&m->tasks[cp->idle_idx] : NULL;
 
+			if (!cp->curr)
+				mma_add_finding(m, "runqueue-mismatch", -1, 0, 0,
+						c, -1, "CPU %d: rq->curr is NULL",
+						c);
 			if (!cp->idle && l->rq_idle >= 0)
 				mma_add_finding(m, "runqueue-mismatch", -1, 0, 0,
 						c, -1, "CPU %d: rq->idle is NULL",

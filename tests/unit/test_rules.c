@@ -116,6 +116,8 @@ set_task_cpu(struct synth *s, uint64_t t, int cpu)
 static void m_loaded_null(struct synth *s, struct scene *x) { (void)x; fk_u64(&s->f, SK_TLB + 2 * SK_CPU_STRIDE, 0); }
 /* CPU 0's rq->idle points at kworker pid 10 (task cpu 0) */
 static void m_rq_idle(struct synth *s, struct scene *x) { fk_u64(&s->f, SK_RQ + 0x18, x->t10); }
+/* CPU 3's rq->curr zeroed */
+static void m_rq_curr_null(struct synth *s, struct scene *x) { (void)x; fk_u64(&s->f, SK_RQ + 3 * SK_CPU_STRIDE + 0x10, 0); }
 /* CPU 1 runs pid 101, whose task cpu says 3 */
 static void m_rq_curr_cpu(struct synth *s, struct scene *x) { set_task_cpu(s, x->t101, 3); }
 /* a sleeping task's cpu beyond nr_cpu_ids */
@@ -182,6 +184,7 @@ static const struct rcase cases[] = {
 	{ "loaded-mm-null", m_loaded_null, MMA_TLB_SHARED, MMA_SEV_BUG, 1 },
 	{ "runqueue-mismatch", m_rq_idle, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
 	{ "runqueue-mismatch", m_rq_curr_cpu, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
+	{ "runqueue-mismatch", m_rq_curr_null, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
 	{ "task-cpu-invalid", m_cpu_invalid, MMA_TLB_LAZY, MMA_SEV_BUG, 1 },
 	{ "tasklist-skip", m_list_skip_running, MMA_TLB_LAZY, MMA_SEV_SUSPICIOUS, 1 },
 };
