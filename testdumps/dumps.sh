@@ -48,7 +48,7 @@ BENCH_APPEND="mmwork.procs=1990 mmwork.threads=10 mmwork.singles=0 mmwork.maxthr
 BENCH_BOOT_TIMEOUT=1500
 BENCH_RUN_TIMEOUT=1800
 # scenario dumps (make-scenarios): see scen_conf and testdumps/README.md
-SCENARIOS=(kthread_use_mm leak_grab leak_get extra_mmdrop bit_clear leaked_lazy hotplug stuck_flush busy_flush)
+SCENARIOS=(kthread_use_mm leak_grab leak_get extra_mmdrop bit_clear leaked_lazy hotplug stuck_flush busy_flush extra_mmput missed_flush)
 SCEN_TAGS=${MMAUDIT_SCEN_TAGS:-bookworm-6.1 bullseye-5.10 trixie-6.12}
 SCEN_BOOT_TIMEOUT=180
 

@@ -25,6 +25,7 @@
  *                              through the test module /lib/modules/mmstate.ko):
  *                              kthread_use_mm leak_grab leak_get extra_mmdrop
  *                              bit_clear leaked_lazy hotplug stuck_flush busy_flush
+ *                              extra_mmput missed_flush
  *   mmwork.count=N             references leaked by leak_grab / leak_get, default 3
  *
  * See testdumps/README.md for the workload shape and the manifest schema.
@@ -738,13 +739,18 @@ static void scenario_setup(const int *ocpus, int no)
         set_cpus_online(P.offline, "0", S.offlined, sizeof S.offlined);
     if (!sc[0] || !strcmp(sc, "hotplug") || !strcmp(sc, "busy_flush"))
         return;
-    if (!strcmp(sc, "bit_clear")) {
+    if (!strcmp(sc, "bit_clear") || !strcmp(sc, "missed_flush")) {
         S.target = find_proc(R_SPIN, P.spinners - 1);     /* the pure spinner */
         if (!S.target || S.target->cpu < 0)
-            die("bit_clear needs a pinned pure spinner");
+            die("%s needs a pinned pure spinner", sc);
         S.cpu = S.target->cpu;
-        snprintf(S.params, sizeof S.params, "scenario=bit_clear pid=%d cpu=%d hold_ms=15000",
-                 S.target->pid, S.cpu);
+        snprintf(S.params, sizeof S.params, "scenario=%s pid=%d cpu=%d hold_ms=15000",
+                 sc, S.target->pid, S.cpu);
+    } else if (!strcmp(sc, "extra_mmput")) {
+        S.target = find_proc(R_THREADS, 0);
+        if (!S.target)
+            die("extra_mmput needs the threads process");
+        snprintf(S.params, sizeof S.params, "scenario=%s pid=%d", sc, S.target->pid);
     } else if (!strcmp(sc, "stuck_flush")) {
         S.target = find_proc(R_FLUSH, 0);
         if (!S.target || no < 3)
@@ -769,7 +775,8 @@ static void scenario_setup(const int *ocpus, int no)
 static void scenario_arm(const int *ocpus, int no)
 {
     const char *sc = P.scenario;
-    if (!strcmp(sc, "extra_mmdrop") || !strcmp(sc, "bit_clear") || !strcmp(sc, "stuck_flush")) {
+    if (!strcmp(sc, "extra_mmdrop") || !strcmp(sc, "bit_clear") || !strcmp(sc, "stuck_flush") ||
+        !strcmp(sc, "extra_mmput") || !strcmp(sc, "missed_flush")) {
         pin_away(ocpus, no, S.cpu, flush_cpu);
         if (write_file("/sys/module/mmstate/parameters/arm", "1"))
             die("arm mmstate");

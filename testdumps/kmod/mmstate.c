@@ -22,6 +22,15 @@
  *   stuck_flush     a module kthread bound to `cpu` kthread_use_mm()s the
  *                   process's mm; arming makes it spin with interrupts off
  *                   for `hold_ms` (a TLB flush of that mm then waits for it)
+ *   extra_mmput     arming drops one mm_users reference too many
+ *                   (atomic_dec on a multi-threaded process's mm: users
+ *                   below its threads, the address space is not torn down)
+ *   missed_flush    (x86) arming sends an IPI to `cpu`, which must be
+ *                   running the process in user mode on its own mm: the
+ *                   handler advances the mm's TLB generation
+ *                   (mm->context.tlb_gen, as inc_mm_tlb_gen() does) and
+ *                   sends no flush, so that CPU returns to user space one
+ *                   generation behind: a flush that never reached it
  *
  * Parameters: scenario, pid (the process), count, cpu, hold_ms.  Writing
  * 1 to /sys/module/mmstate/parameters/arm does the step that must happen
@@ -52,7 +61,7 @@ MODULE_DESCRIPTION("mmaudit test states: kernel-made mm reference and cpumask st
 
 static char *scenario = "";
 module_param(scenario, charp, 0444);
-MODULE_PARM_DESC(scenario, "kthread_use_mm leak_grab leak_get extra_mmdrop bit_clear leaked_lazy stuck_flush");
+MODULE_PARM_DESC(scenario, "kthread_use_mm leak_grab leak_get extra_mmdrop bit_clear leaked_lazy stuck_flush extra_mmput missed_flush");
 static int pid;
 module_param(pid, int, 0444);
 MODULE_PARM_DESC(pid, "pid of the process whose mm is used");
@@ -246,6 +255,53 @@ static int arm_bit_clear(void)
 	return -EAGAIN;
 }
 
+/**
+ * skip_flush - IPI handler of missed_flush, runs on the target CPU
+ * @arg: unused
+ *
+ * If the interrupted task is one of the target process's, running on its
+ * own mm, advance the mm's TLB generation the way a flush sender's
+ * inc_mm_tlb_gen() does, and flush nothing: the CPU goes back to user space
+ * with the old translations and a generation behind.
+ */
+static void skip_flush(void *arg)
+{
+	struct task_struct *t = current;
+	struct mm_struct *mm = t->active_mm;
+
+	cst.cpu = smp_processor_id();
+	cst.pid = t->pid;
+	cst.mm = mm;
+	if (!t->mm || mm != t->mm || t->tgid != pid) {
+		smp_store_release(&cst.done, -1);
+		return;
+	}
+	atomic64_inc(&mm->context.tlb_gen);
+	smp_store_release(&cst.done, 1);
+}
+
+static int arm_missed_flush(void)
+{
+	int tries;
+	u64 g0 = atomic64_read(&the_mm->context.tlb_gen);
+
+	for (tries = 0; tries < 200; tries++) {
+		memset(&cst, 0, sizeof(cst));
+		if (smp_call_function_single(cpu, skip_flush, NULL, 1))
+			return -ENXIO;
+		if (cst.done == 1) {
+			say("skipped_cpu=%d cpu_pid=%d tlb_gen_before=%llu tlb_gen_after=%llu tries=%d",
+			    cst.cpu, cst.pid, (unsigned long long)g0,
+			    (unsigned long long)atomic64_read(&the_mm->context.tlb_gen), tries + 1);
+			return 0;
+		}
+		/* the CPU ran something else (a kworker): try again */
+		msleep(10);
+	}
+	say("missed_flush_failed=1 last_pid=%d", cst.pid);
+	return -EAGAIN;
+}
+
 /* ------------------------------------------------------------------ arm */
 static int armed;
 
@@ -266,6 +322,20 @@ static int arm_set(const char *val, const struct kernel_param *kp)
 		c1 = nr_count();
 		say("armed=1 mm_count_before=%d mm_count_after=%d", c0, c1);
 		return 0;
+	}
+	if (!strcmp(scenario, "extra_mmput")) {
+		c0 = nr_users();
+		atomic_dec(&the_mm->mm_users);
+		c1 = nr_users();
+		say("armed=1 mm_users_before=%d mm_users_after=%d", c0, c1);
+		return 0;
+	}
+	if (!strcmp(scenario, "missed_flush")) {
+		int r = arm_missed_flush();
+
+		if (!r)
+			say("armed=1");
+		return r;
 	}
 	if (!strcmp(scenario, "bit_clear")) {
 		int r = arm_bit_clear();
@@ -364,7 +434,9 @@ static int __init mmstate_init(void)
 		mmgrab(the_mm);		/* what a lazy borrower holds */
 		WRITE_ONCE(kthr->active_mm, the_mm);
 		say("lazy_set=1");
-	} else if (!strcmp(scenario, "bit_clear")) {
+	} else if (!strcmp(scenario, "extra_mmput")) {
+		/* the process outlives the dump: no reference is kept */
+	} else if (!strcmp(scenario, "bit_clear") || !strcmp(scenario, "missed_flush")) {
 		if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu)) {
 			r = -EINVAL;
 			goto fail;
