@@ -81,6 +81,19 @@ enum mma_slab {
 	MMA_SLAB_NOT_SLAB,	/* not in a slab page at all */
 };
 
+/* the name of an enum mma_slab in every output */
+static inline const char *
+mma_slab_name(int s)
+{
+	switch (s) {
+	case MMA_SLAB_ALLOC: return "alloc";
+	case MMA_SLAB_FREE: return "free";
+	case MMA_SLAB_INSIDE: return "inside";
+	case MMA_SLAB_NOT_SLAB: return "not-slab";
+	default: return "unknown";
+	}
+}
+
 struct mma_target {
 	void *ctx;
 	/* read len bytes of kernel virtual memory; 0 ok, -1 error */

@@ -212,18 +212,6 @@ mm_match(const struct mma_model *m, int idx, const struct mma_filter *f)
 	return 1;
 }
 
-static const char *
-slab_name(int s)
-{
-	switch (s) {
-	case MMA_SLAB_ALLOC: return "alloc";
-	case MMA_SLAB_FREE: return "free";
-	case MMA_SLAB_INSIDE: return "inside";
-	case MMA_SLAB_NOT_SLAB: return "not-slab";
-	default: return "unknown";
-	}
-}
-
 static void
 tgid_list(const struct mma_mm *x, char *buf, size_t len)
 {
@@ -292,7 +280,7 @@ mma_render_mms(const struct mma_model *m, const struct mma_filter *f,
 			mma_json_str(fp, x->cpus);
 			fprintf(fp, ",\"weight\":%d,\"beyond\":%d,"
 				"\"slab\":\"%s\",\"cache\":", x->mask_weight,
-				x->mask_beyond, slab_name(x->slab));
+				x->mask_beyond, mma_slab_name(x->slab));
 			mma_json_str(fp, x->slab_cache);
 			fprintf(fp, "}");
 		}

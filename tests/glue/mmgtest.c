@@ -39,18 +39,6 @@ state_name(int s)
 	}
 }
 
-static const char *
-slab_name(int s)
-{
-	switch (s) {
-	case MMA_SLAB_ALLOC: return "alloc";
-	case MMA_SLAB_FREE: return "free";
-	case MMA_SLAB_INSIDE: return "inside";
-	case MMA_SLAB_NOT_SLAB: return "not-slab";
-	default: return "unknown";
-	}
-}
-
 static void
 cmd_mmgtest(void)
 {
@@ -85,7 +73,7 @@ cmd_mmgtest(void)
 			int s = mmslab_classify(NULL, a, cache, sizeof(cache));
 
 			fprintf(fp, "slab %llx %s %s\n", (unsigned long long)a,
-				slab_name(s), cache[0] ? cache : "-");
+				mma_slab_name(s), cache[0] ? cache : "-");
 		} else
 			cmd_usage(pc->curcmd, SYNOPSIS);
 	}
