@@ -197,13 +197,31 @@ static int nr_users(void)
 	return atomic_read(&the_mm->mm_users);
 }
 
-/* ------------------------------------------------------------ bit_clear */
+/* ------------------------------------------- bit_clear, missed_flush */
 struct clear_state {
-	int done;		/* 1 cleared, -1 CPU not on the process's mm */
+	int done;		/* 1 done, -1 CPU not on the process's mm */
 	int cpu, pid;
 	struct mm_struct *mm;
 };
 static struct clear_state cst;
+
+/*
+ * In an IPI handler: note what the interrupted CPU runs; true when it is a
+ * task of the target process on its own mm (else cst.done is set to -1).
+ */
+static bool caught_target(void)
+{
+	struct task_struct *t = current;
+
+	cst.cpu = smp_processor_id();
+	cst.pid = t->pid;
+	cst.mm = t->active_mm;
+	if (!t->mm || t->active_mm != t->mm || t->tgid != pid) {
+		smp_store_release(&cst.done, -1);
+		return false;
+	}
+	return true;
+}
 
 /**
  * clear_own_bit - IPI handler of bit_clear, runs on the target CPU
@@ -216,43 +234,11 @@ static struct clear_state cst;
  */
 static void clear_own_bit(void *arg)
 {
-	struct task_struct *t = current;
-	struct mm_struct *mm = t->active_mm;
-
-	cst.cpu = smp_processor_id();
-	cst.pid = t->pid;
-	cst.mm = mm;
-	if (!t->mm || mm != t->mm || t->tgid != pid) {
-		smp_store_release(&cst.done, -1);
+	if (!caught_target())
 		return;
-	}
-	cpumask_clear_cpu(cst.cpu, mm_cpumask(mm));
+	cpumask_clear_cpu(cst.cpu, mm_cpumask(cst.mm));
 	smp_store_release(&cst.done, 1);
 	hold_irqs_off();
-}
-
-static int arm_bit_clear(void)
-{
-	int tries;
-
-	for (tries = 0; tries < 200; tries++) {
-		u64 end;
-
-		memset(&cst, 0, sizeof(cst));
-		if (smp_call_function_single(cpu, clear_own_bit, NULL, 0))
-			return -ENXIO;
-		end = local_clock() + 2 * NSEC_PER_SEC;
-		while (!smp_load_acquire(&cst.done) && local_clock() < end)
-			msleep(1);
-		if (cst.done == 1) {
-			say("cleared_cpu=%d cpu_pid=%d cpu_mm=%px tries=%d", cst.cpu, cst.pid, cst.mm, tries + 1);
-			return 0;
-		}
-		/* the CPU ran something else (a kworker): try again */
-		msleep(10);
-	}
-	say("bit_clear_failed=1 last_pid=%d", cst.pid);
-	return -EAGAIN;
 }
 
 /**
@@ -266,40 +252,62 @@ static int arm_bit_clear(void)
  */
 static void skip_flush(void *arg)
 {
-	struct task_struct *t = current;
-	struct mm_struct *mm = t->active_mm;
-
-	cst.cpu = smp_processor_id();
-	cst.pid = t->pid;
-	cst.mm = mm;
-	if (!t->mm || mm != t->mm || t->tgid != pid) {
-		smp_store_release(&cst.done, -1);
+	if (!caught_target())
 		return;
-	}
-	atomic64_inc(&mm->context.tlb_gen);
+	atomic64_inc(&cst.mm->context.tlb_gen);
 	smp_store_release(&cst.done, 1);
+}
+
+/*
+ * Send fn to `cpu` until it interrupts a task of the target process (the
+ * CPU may be running a kworker for a moment).  Returns the tries, or a
+ * negative errno.
+ */
+static int ipi_until_caught(smp_call_func_t fn)
+{
+	int tries;
+
+	for (tries = 1; tries <= 200; tries++) {
+		u64 end;
+
+		memset(&cst, 0, sizeof(cst));
+		if (smp_call_function_single(cpu, fn, NULL, 0))
+			return -ENXIO;
+		end = local_clock() + 2 * NSEC_PER_SEC;
+		while (!smp_load_acquire(&cst.done) && local_clock() < end)
+			msleep(1);
+		if (cst.done == 1)
+			return tries;
+		msleep(10);
+	}
+	return -EAGAIN;
+}
+
+static int arm_bit_clear(void)
+{
+	int tries = ipi_until_caught(clear_own_bit);
+
+	if (tries < 0) {
+		say("bit_clear_failed=1 last_pid=%d", cst.pid);
+		return tries;
+	}
+	say("cleared_cpu=%d cpu_pid=%d cpu_mm=%px tries=%d", cst.cpu, cst.pid, cst.mm, tries);
+	return 0;
 }
 
 static int arm_missed_flush(void)
 {
-	int tries;
 	u64 g0 = atomic64_read(&the_mm->context.tlb_gen);
+	int tries = ipi_until_caught(skip_flush);
 
-	for (tries = 0; tries < 200; tries++) {
-		memset(&cst, 0, sizeof(cst));
-		if (smp_call_function_single(cpu, skip_flush, NULL, 1))
-			return -ENXIO;
-		if (cst.done == 1) {
-			say("skipped_cpu=%d cpu_pid=%d tlb_gen_before=%llu tlb_gen_after=%llu tries=%d",
-			    cst.cpu, cst.pid, (unsigned long long)g0,
-			    (unsigned long long)atomic64_read(&the_mm->context.tlb_gen), tries + 1);
-			return 0;
-		}
-		/* the CPU ran something else (a kworker): try again */
-		msleep(10);
+	if (tries < 0) {
+		say("missed_flush_failed=1 last_pid=%d", cst.pid);
+		return tries;
 	}
-	say("missed_flush_failed=1 last_pid=%d", cst.pid);
-	return -EAGAIN;
+	say("skipped_cpu=%d cpu_pid=%d tlb_gen_before=%llu tlb_gen_after=%llu tries=%d",
+	    cst.cpu, cst.pid, (unsigned long long)g0,
+	    (unsigned long long)atomic64_read(&the_mm->context.tlb_gen), tries);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ arm */
