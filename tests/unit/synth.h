@@ -36,7 +36,7 @@
 #define T_LEADER 0x210
 #define T_COMM   0x300
 #define T_SIZE   0x600
-#define TI_CPU   0x018
+#define TI_CPU   0x014	/* thread_info.cpu of 6.1 (recorded: 20); T_STATE follows at 0x18 */
 
 #define PF_IDLE  0x2
 
