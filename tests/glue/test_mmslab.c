@@ -38,6 +38,7 @@ static int excluded_phys[NPAGES];	/* 1: page not in the dump */
 static int excluded_memmap;		/* 1: the whole vmemmap excluded */
 
 struct kernel_table kernel_table, *kt = &kernel_table;
+struct vm_table vm_table, *vt = &vm_table;	/* no SPARSEMEM_EX flag */
 struct program_context program_context, *pc = &program_context;
 static struct machdep_table md;
 struct machdep_table *machdep = &md;
