@@ -317,8 +317,11 @@ def busy(s, d):
     if flush is None:
         return
     s.eq([f for f in chk["findings"] if f["severity"] == "bug"], [], "%s: busy_flush: no bug" % d.id)
+    # how many churn threads the pause caught on a CPU: all of them may be
+    # asleep on the mmap lock at that instant (seen on a 5.10 boot), so
+    # this is said, not asserted (tests/scenarios.py checks the threads)
     churn = [c for c in flush["cpus"] if c["comm"].startswith("mmw-churn")]
-    s.check(churn, "%s: mmw-churn threads are on CPUs (%d)" % (d.id, len(churn)))
+    print("# %s: %d mmw-churn thread(s) on a CPU at the dump" % (d.id, len(churn)))
 
 
 def scenario_dumps():
