@@ -447,6 +447,21 @@ sk_link(struct synth *s, uint64_t task)
 	s->last_leader = task;
 }
 
+/* a task's CPU field: task_struct.cpu, thread_info.cpu in the task, or
+ * thread_info.cpu on its stack (sk_task()'s stack for that task) */
+static void
+sk_task_cpu(struct synth *s, uint64_t t, int cpu)
+{
+	uint64_t stack = SK_STACK_BASE + (t - SK_TASK_BASE) / 0x1000 * 0x4000;
+
+	if (s->c.cpu_where == 0)
+		fk_u32(&s->f, t + T_CPU, (uint32_t)cpu);
+	else if (s->c.cpu_where == 1)
+		fk_u32(&s->f, t + T_TI + TI_CPU, (uint32_t)cpu);
+	else
+		fk_u32(&s->f, stack + TI_CPU, (uint32_t)cpu);
+}
+
 static uint64_t
 sk_task(struct synth *s, int pid, int tgid, const char *comm, uint32_t flags,
 	uint64_t mm, uint64_t amm, int cpu)
@@ -463,15 +478,11 @@ sk_task(struct synth *s, int pid, int tgid, const char *comm, uint32_t flags,
 	fk_u32(&s->f, t + T_STATE, 1);	/* TASK_INTERRUPTIBLE */
 	sk_task_mm(s, t, mm, amm);
 	fk_u64(&s->f, t + T_LEADER, t);	/* fixed up by callers for threads */
-	if (s->c.cpu_where == 0)
-		fk_u32(&s->f, t + T_CPU, (uint32_t)cpu);
-	else if (s->c.cpu_where == 1)
-		fk_u32(&s->f, t + T_TI + TI_CPU, (uint32_t)cpu);
-	else {
+	if (s->c.cpu_where == 2) {
 		fk_region(&s->f, stack, 0x100);
 		fk_u64(&s->f, t + T_STACK, stack);
-		fk_u32(&s->f, stack + TI_CPU, (uint32_t)cpu);
 	}
+	sk_task_cpu(s, t, cpu);
 	if (pid == tgid && pid != 0)
 		sk_link(s, t);
 	return t;

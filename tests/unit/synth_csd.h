@@ -211,4 +211,19 @@ set_regs(int cpu, int user, int irqs_on)
 	regs[cpu].fl = irqs_on ? 0x246 : 0x46;
 }
 
+/* the healthy 6.x scene (tlb_state_shared) with the smp.c/TLB structures,
+ * the csd layout cache emptied (a new target) */
+static void
+sk_csd_scene(struct synth *s, struct scene *x)
+{
+	struct sk_cfg c;
+
+	sk_default_cfg(&c);
+	c.tlb_kind = MMA_TLB_SHARED;
+	sk_init(s, &c);
+	sk_scene(s, x);
+	csd_types(s, x);
+	mma_csd_layout_forget();
+}
+
 #endif /* SYNTH_CSD_H */

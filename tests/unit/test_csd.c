@@ -45,14 +45,7 @@ static void
 build(scene_fn fn, struct synth *s, struct scene *x, struct mma_layout *l,
       struct mma_model *m)
 {
-	struct sk_cfg c;
-
-	sk_default_cfg(&c);
-	c.tlb_kind = MMA_TLB_SHARED;
-	sk_init(s, &c);
-	sk_scene(s, x);
-	csd_types(s, x);
-	mma_csd_layout_forget();
+	sk_csd_scene(s, x);
 	if (fn)
 		fn(s, x);
 	sk_build(s, l, m);

@@ -10,20 +10,6 @@
 
 #include "synth_csd.h"
 
-/* a synthetic 6.1 kernel with the smp.c structures, layout resolved */
-static void
-scene(struct synth *s, struct scene *x)
-{
-	struct sk_cfg c;
-
-	sk_default_cfg(&c);
-	c.tlb_kind = MMA_TLB_SHARED;
-	sk_init(s, &c);
-	sk_scene(s, x);
-	csd_types(s, x);
-	mma_csd_layout_forget();
-}
-
 /*
  * __call_single_node.dst unknown to the debugger: the layout took
  * node + (-1) for dst and read_call() read b[-1] (ASan:
@@ -36,7 +22,7 @@ csd_dst_missing(void)
 	struct scene x;
 	struct mma_csd_layout L;
 
-	scene(&s, &x);
+	sk_csd_scene(&s, &x);
 	fk_unmember(&s.f, "__call_single_node", "dst");
 	mma_csd_layout_resolve(&s.t, &L);
 	check(L.csd_src == -1 && L.csd_dst == -1,
@@ -65,7 +51,7 @@ csd_member_beyond(void)
 	struct mma_csd st;
 	uint64_t csd = cfd_csd(3, 1);
 
-	scene(&s, &x);
+	sk_csd_scene(&s, &x);
 	put_csd(&s, csd, MMA_CSD_TYPE_SYNC | MMA_CSD_FLAG_LOCK, FN_FLUSH,
 		pc(SK_FTI, 3), 3, 1);
 	fk_u64(&s.f, pc(SK_CSQ, 1), csd);

@@ -103,15 +103,6 @@ static void m_not_slab(struct synth *s, struct scene *x) { fk_slab(&s->f, x->C, 
 static void m_bit_clear(struct synth *s, struct scene *x) { sk_set_mask(s, x->A, "0"); }
 static void m_beyond(struct synth *s, struct scene *x) { sk_set_mask(s, x->A, "0-1,10"); }
 static void m_users_slack(struct synth *s, struct scene *x) { sk_users(s, x->A, 5); }
-/* a task's CPU field (task_struct.cpu or thread_info.cpu), as sk_task() */
-static void
-set_task_cpu(struct synth *s, uint64_t t, int cpu)
-{
-	if (s->c.cpu_where == 0)
-		fk_u32(&s->f, t + T_CPU, (uint32_t)cpu);
-	else if (s->c.cpu_where == 1)
-		fk_u32(&s->f, t + T_TI + TI_CPU, (uint32_t)cpu);
-}
 /* CPU 2's cpu_tlbstate.loaded_mm zeroed */
 static void m_loaded_null(struct synth *s, struct scene *x) { (void)x; fk_u64(&s->f, SK_TLB + 2 * SK_CPU_STRIDE, 0); }
 /* CPU 0's rq->idle points at kworker pid 10 (task cpu 0) */
@@ -119,9 +110,9 @@ static void m_rq_idle(struct synth *s, struct scene *x) { fk_u64(&s->f, SK_RQ + 
 /* CPU 3's rq->curr zeroed */
 static void m_rq_curr_null(struct synth *s, struct scene *x) { (void)x; fk_u64(&s->f, SK_RQ + 3 * SK_CPU_STRIDE + 0x10, 0); }
 /* CPU 1 runs pid 101, whose task cpu says 3 */
-static void m_rq_curr_cpu(struct synth *s, struct scene *x) { set_task_cpu(s, x->t101, 3); }
+static void m_rq_curr_cpu(struct synth *s, struct scene *x) { sk_task_cpu(s, x->t101, 3); }
 /* a sleeping task's cpu beyond nr_cpu_ids */
-static void m_cpu_invalid(struct synth *s, struct scene *x) { set_task_cpu(s, x->t200, 4096); }
+static void m_cpu_invalid(struct synth *s, struct scene *x) { sk_task_cpu(s, x->t200, 4096); }
 /* leader 100's tasks.next skips leaders 200 and 201: the walk still returns to the head */
 static void m_list_skip(struct synth *s, struct scene *x) { fk_u64(&s->f, x->t100 + T_TASKS, x->t202 + T_TASKS); }
 /* the same skip over a leader that is running (CPU 1's curr): de_thread() window */

@@ -178,15 +178,6 @@ m_efi_call(struct synth *s, struct scene *x)
 	sk_set_mask(s, x->A, "0");
 }
 
-/* a task's CPU field (task_struct.cpu or thread_info.cpu), as sk_task() */
-static void
-set_task_cpu(struct synth *s, uint64_t t, int cpu)
-{
-	if (s->c.cpu_where == 0)
-		fk_u32(&s->f, t + T_CPU, (uint32_t)cpu);
-	else if (s->c.cpu_where == 1)
-		fk_u32(&s->f, t + T_TI + TI_CPU, (uint32_t)cpu);
-}
 
 /* a kthread borrowing efi_mm: a kworker of efi_rts_wq mid call (running on
  * CPU 2, so its task cpu is 2) */
@@ -195,7 +186,7 @@ m_efi_kthread(struct synth *s, struct scene *x)
 {
 	add_efi_mm(s);
 	sk_task_mm(s, x->t10, 0, SK_EFI_MM);
-	set_task_cpu(s, x->t10, 2);
+	sk_task_cpu(s, x->t10, 2);
 	sk_cpu(s, 2, x->t10, x->idle[2], SK_EFI_MM, 0);
 	sk_set_mask(s, SK_EFI_MM, "2");
 }
