@@ -46,7 +46,7 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, CRASH, ROOT, SO, Suite, dumps  # noqa: E402
+from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps  # noqa: E402
 
 BATCH = os.path.join(ROOT, "scripts", "mmaudit-batch")
 INDEX = os.path.join(ROOT, "scripts", "mmaudit-index")
@@ -128,17 +128,6 @@ def make_fleet(wd, ds):
         with open(p, "w") as f:
             f.write("not a dump\n")
     return fleet, real, extra, skipped
-
-
-def cut_copy(src, dst, nbytes):
-    with open(src, "rb") as fi, open(dst, "wb") as fo:
-        left = nbytes
-        while left:
-            b = fi.read(min(left, 8 << 20))
-            if not b:
-                break
-            fo.write(b)
-            left -= len(b)
 
 
 def check_fleet(wd, ds):

@@ -194,3 +194,15 @@ def crash_outputs(vmlinux, vmcore, extends, cmds, timeout=600):
             except OSError:
                 outs.append("")
         return outs, r.stdout + r.stderr
+
+
+def cut_copy(src, dst, nbytes):
+    """the first nbytes of src written to dst: a dump cut short"""
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        left = nbytes
+        while left:
+            b = fi.read(min(left, 8 << 20))
+            if not b:
+                break
+            fo.write(b)
+            left -= len(b)

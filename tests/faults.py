@@ -27,7 +27,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, CRASH, ROOT, SO, Suite, dumps, parse_ps  # noqa: E402
+from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps, parse_ps  # noqa: E402
 
 INJECT = os.path.join(ROOT, "build", "vmcore-inject")
 VMCORE_ID = os.path.join(ROOT, "build", "vmcore-id")
@@ -739,14 +739,7 @@ def batch_wrong_inputs(d61, d510, wd):
     cases = []
     # a dump cut at 100 MiB (cut independently of vmcore-inject)
     t100 = os.path.join(wd, "cut-100M.elf")
-    with open(src, "rb") as fi, open(t100, "wb") as fo:
-        left = 100 << 20
-        while left:
-            b = fi.read(min(left, 8 << 20))
-            if not b:
-                break
-            fo.write(b)
-            left -= len(b)
+    cut_copy(src, t100, 100 << 20)
     cases.append(("dump truncated to 100 MiB", t100, (), r"truncat"))
     with open(src, "rb") as fi:
         head = fi.read(8192)
