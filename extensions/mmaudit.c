@@ -59,203 +59,6 @@ mmaudit_fini(void)
 	mmslab_reset();
 }
 
-/* ------------------------------------------------------------------ */
-/* the target, implemented with crash APIs                             */
-/* ------------------------------------------------------------------ */
-
-static int
-t_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	(void)ctx;
-	return readmem((ulonglong)addr, KVADDR, buf, (long)len, "mmaudit",
-		       RETURN_ON_ERROR | QUIET) ? 0 : -1;
-}
-
-/* MEMBER_OFFSET, falling back to members of anonymous structs/unions */
-static long
-t_member_offset(void *ctx, const char *s, const char *m)
-{
-	(void)ctx;
-	return mmg_member_offset(s, m);
-}
-
-static long
-t_member_size(void *ctx, const char *s, const char *m)
-{
-	(void)ctx;
-	return mmg_member_size(s, m);
-}
-
-/*
- * gdb's enum type_code past the codes crash's defs.h names.  crash 8
- * embeds gdb 10.2 (gdb/gdbtypes.h: ... TYPE_CODE_RVALUE_REF 19,
- * TYPE_CODE_CHAR 20, TYPE_CODE_BOOL 21, TYPE_CODE_COMPLEX 22,
- * TYPE_CODE_TYPEDEF 23); crash 7's gdb 7.6 had no RVALUE_REF, so one less
- * there.  defs.h's TYPE_CODE_BOOL (20) is the gdb 7.6 value: with gdb 10.2
- * it is TYPE_CODE_CHAR.
- */
-#ifdef GDB_10_2
-#define MMA_GDB_TYPE_CODE_CHAR		20
-#define MMA_GDB_TYPE_CODE_BOOL		21
-#define MMA_GDB_TYPE_CODE_TYPEDEF	23
-#else
-#define MMA_GDB_TYPE_CODE_CHAR		19
-#define MMA_GDB_TYPE_CODE_BOOL		20
-#define MMA_GDB_TYPE_CODE_TYPEDEF	22
-#endif
-
-/* a gdb type code as an enum mma_tc, without resolving anything */
-static int
-tc_class(long tc)
-{
-	switch (tc) {
-	case TYPE_CODE_PTR: return MMA_TC_PTR;
-	case TYPE_CODE_ARRAY: return MMA_TC_ARRAY;
-	case TYPE_CODE_STRUCT: return MMA_TC_STRUCT;
-	case TYPE_CODE_UNION: return MMA_TC_UNION;
-	case TYPE_CODE_ENUM: return MMA_TC_ENUM;
-	case TYPE_CODE_FUNC: return MMA_TC_FUNC;
-	case TYPE_CODE_FLT: return MMA_TC_FLOAT;
-	case TYPE_CODE_VOID: return MMA_TC_VOID;
-	case TYPE_CODE_INT:
-	case TYPE_CODE_RANGE:
-	case TYPE_CODE_FLAGS:
-	case MMA_GDB_TYPE_CODE_CHAR: return MMA_TC_INT;
-	case MMA_GDB_TYPE_CODE_BOOL: return MMA_TC_BOOL;
-	case MMA_GDB_TYPE_CODE_TYPEDEF: return MMA_TC_TYPEDEF;
-	default: return MMA_TC_OTHER;
-	}
-}
-
-/*
- * crash's raw answer: MEMBER_TYPE() is the member's own gdb type code,
- * TYPE_CODE_TYPEDEF for "atomic_t mm_users" or "cpumask_var_t
- * cpu_vm_mask_var" (crash resolves nothing), MEMBER_TYPE_NAME() its type
- * name ("cpumask_var_t"; for a pointer, the pointed-to type's name).  The
- * core resolves typedefs through t_typedef_type().
- */
-static int
-t_member_type(void *ctx, const char *s, const char *m, char *name, size_t len)
-{
-	long tc;
-	char *tn;
-
-	if (name && len)
-		name[0] = '\0';
-	if (t_member_offset(ctx, s, m) < 0)
-		return MMA_TC_NONE;
-	tc = MEMBER_TYPE((char *)s, (char *)m);
-	if (name && len && (tn = MEMBER_TYPE_NAME((char *)s, (char *)m)))
-		snprintf(name, len, "%s", tn);
-	return tc_class(tc);
-}
-
-/*
- * The class of typedef name, the way crash's datatype_info() resolves a
- * type name: gdb_get_datatype() (crash's gdb-10.2.patch) parses the name,
- * flags a typedef (is_typedef) and reports check_typedef()'s type code, so
- * the whole chain is resolved in one step and target stays empty.  Not a
- * typedef (a struct tag, a variable, nothing): MMA_TC_NONE.
- */
-static int
-t_typedef_type(void *ctx, const char *name, char *target, size_t len)
-{
-	struct gnu_request req;
-	char buf[BUFSIZE];
-
-	(void)ctx;
-	if (target && len)
-		target[0] = '\0';
-	if (!name || !*name || strlen(name) >= sizeof(buf))
-		return MMA_TC_NONE;
-	snprintf(buf, sizeof(buf), "%s", name);
-	BZERO(&req, sizeof(req));
-	req.command = GNU_GET_DATATYPE;
-	req.flags |= GNU_RETURN_ON_ERROR;
-	req.name = buf;
-	req.fp = pc->nullfp;
-	gdb_interface(&req);
-	if ((req.flags & GNU_COMMAND_FAILED) || !req.is_typedef)
-		return MMA_TC_NONE;
-	return tc_class(req.typecode);
-}
-
-static long
-t_struct_size(void *ctx, const char *s)
-{
-	long n;
-
-	(void)ctx;
-	n = STRUCT_SIZE((char *)s);
-	return n < 0 ? -1 : n;
-}
-
-static int
-t_symbol(void *ctx, const char *name, uint64_t *addr)
-{
-	(void)ctx;
-	if (!symbol_exists((char *)name))
-		return -1;
-	*addr = symbol_value((char *)name);
-	return 0;
-}
-
-/* per-CPU address: symbol + __per_cpu_offset[cpu] (crash task.c style) */
-static int
-t_percpu_addr(void *ctx, const char *sym, int cpu, uint64_t *addr)
-{
-	(void)ctx;
-	return mmg_percpu_addr(sym, cpu, addr);
-}
-
-/* is addr's page in the dump (after a failed read): enum mma_addr */
-static int
-t_addr_state(void *ctx, uint64_t addr)
-{
-	(void)ctx;
-	return mmg_addr_state(addr);
-}
-
-/* size of the object at a symbol, from its debuginfo type */
-static long
-t_symbol_size(void *ctx, const char *name)
-{
-	struct gnu_request *req;
-	long len = -1;
-
-	(void)ctx;
-	if (!symbol_exists((char *)name))
-		return -1;
-	req = (struct gnu_request *)GETBUF(sizeof(struct gnu_request));
-	if (get_symbol_type((char *)name, NULL, req) != TYPE_CODE_UNDEF)
-		len = (long)req->length;
-	FREEBUF(req);
-	return len > 0 ? len : -1;
-}
-
-/* a config option from the dump's ikconfig; -1 when it has none */
-static int
-t_kconfig(void *ctx, const char *name)
-{
-	(void)ctx;
-	if (!(kt->ikconfig_flags & IKCONFIG_AVAIL))
-		return -1;
-	switch (get_kernel_config((char *)name, NULL)) {
-	case IKCONFIG_Y:
-	case IKCONFIG_M:
-		return 1;
-	default:
-		return (kt->ikconfig_flags & IKCONFIG_LOADED) ? 0 : -1;
-	}
-}
-
-static int
-t_is_kvaddr(void *ctx, uint64_t addr)
-{
-	(void)ctx;
-	return IS_KVADDR((ulong)addr) ? 1 : 0;
-}
-
 static struct mma_target T;
 static struct mma_layout L;
 static int layout_done;
@@ -263,23 +66,11 @@ static int layout_done;
 static void
 target_init(void)
 {
-	memset(&T, 0, sizeof(T));
-	T.read = t_read;
-	T.member_offset = t_member_offset;
-	T.member_size = t_member_size;
-	T.member_type = t_member_type;
-	T.typedef_type = t_typedef_type;
-	T.struct_size = t_struct_size;
-	T.symbol = t_symbol;
-	T.percpu_addr = t_percpu_addr;
+	/* crash's answers (mmglue.c), then what only the commands use */
+	mmg_target_init(&T);
 	T.slab_classify = mmslab_classify;
-	T.addr_state = t_addr_state;
-	T.is_kvaddr = t_is_kvaddr;
-	T.symbol_size = t_symbol_size;
-	T.kconfig = t_kconfig;
 	T.symbol_name = mmflush_symbol_name;
 	T.cpu_regs = mmflush_cpu_regs;
-	T.ncpus = kt->cpus;
 }
 
 /*
@@ -801,10 +592,10 @@ print_mm_counters(const struct maskreq *q)
 	if (!q->mm)
 		return;
 	if (L.mm_users >= 0 && L.mm_users_size == 4 &&
-	    !t_read(NULL, q->mm + (uint64_t)L.mm_users, &v, 4))
+	    !T.read(NULL, q->mm + (uint64_t)L.mm_users, &v, 4))
 		fprintf(fp, ",\"mm_users\":%d", v);
 	if (L.mm_count >= 0 && L.mm_count_size == 4 &&
-	    !t_read(NULL, q->mm + (uint64_t)L.mm_count, &v, 4))
+	    !T.read(NULL, q->mm + (uint64_t)L.mm_count, &v, 4))
 		fprintf(fp, ",\"mm_count\":%d", v);
 }
 
@@ -977,7 +768,7 @@ cmd_mmmask(void)
 			break;
 		}
 		if (!err && deref) {
-			if (t_read(NULL, q.addr, &v, 8) || !mma_kvaddr_ok(&T, v, 8))
+			if (T.read(NULL, q.addr, &v, 8) || !mma_kvaddr_ok(&T, v, 8))
 				err = "cannot dereference the mask pointer";
 			else
 				q.addr = v;

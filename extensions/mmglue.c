@@ -3,7 +3,8 @@
  * member offsets and sizes (also of members of anonymous structs and
  * unions), per-CPU addresses, checked reads, kernel enumerators, and where
  * an address stands in the dump (present, excluded by a dump filter, or
- * outside memory).
+ * outside memory); and on them the core's target (mmg_target_init(): the
+ * struct mma_target every glue file and test extension hands the core).
  *
  * Every function here is quiet and never aborts the command: reads use
  * RETURN_ON_ERROR|QUIET, lookups of missing members or symbols return -1.
@@ -153,6 +154,21 @@ mmg_enum(const char *name, long *v)
 }
 
 /*
+ * A physical address beyond every sparsemem section root: crash's
+ * nr_to_section() (called by phys_to_page()) would say so with
+ * error(WARNING, "sparsemem: invalid section number"), written into the
+ * command's output (a `mmcpu -j > file` or `| jq` got a WARNING line
+ * inside its JSON; found by the mutation campaign, a runqueue's curr
+ * pointing into unmapped vmalloc space).  The same test, quietly.
+ */
+static int
+beyond_sections(physaddr_t paddr)
+{
+	return IS_SPARSEMEM_EX() && SECTION_NR_TO_ROOT(pfn_to_section_nr(
+	       (ulong)(paddr >> PAGESHIFT()))) >= NR_SECTION_ROOTS();
+}
+
+/*
  * What the dump reader itself says about one physical page: crash's
  * readmem() folds every reader error into FALSE, so ask the reader
  * (pc->readmem: read_diskdump(), read_netdump(), ...) directly, the way
@@ -221,18 +237,269 @@ mmg_addr_state(uint64_t addr)
 		return MMA_ADDR_UNMAPPED;
 	if (!kvtop(NULL, (ulong)addr, &paddr, 0))
 		return MMA_ADDR_UNMAPPED;
-	/*
-	 * A physical address beyond every sparsemem section root: crash's
-	 * nr_to_section() would say so with error(WARNING, "sparsemem:
-	 * invalid section number"), written into the command's output (a
-	 * `mmcpu -j > file` or `| jq` got a WARNING line inside its JSON;
-	 * found by the mutation campaign, a runqueue's curr pointing into
-	 * unmapped vmalloc space).  The same test, without the message.
-	 */
-	if (IS_SPARSEMEM_EX() && SECTION_NR_TO_ROOT(pfn_to_section_nr(
-	    (ulong)(paddr >> PAGESHIFT()))) >= NR_SECTION_ROOTS())
+	/* no struct page, and no WARNING from crash (beyond_sections()) */
+	if (beyond_sections(paddr))
 		return MMA_ADDR_UNMAPPED;
 	if (!phys_to_page(paddr, &page))
 		return MMA_ADDR_UNMAPPED;
 	return dump_page_state(paddr, (ulong)addr);
+}
+
+/* ------------------------------------------------------------------ */
+/* the core's target, implemented with crash APIs                      */
+/* ------------------------------------------------------------------ */
+
+static int
+t_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	return readmem((ulonglong)addr, KVADDR, buf, (long)len, "mmaudit",
+		       RETURN_ON_ERROR | QUIET) ? 0 : -1;
+}
+
+/* MEMBER_OFFSET, falling back to members of anonymous structs/unions */
+static long
+t_member_offset(void *ctx, const char *s, const char *m)
+{
+	(void)ctx;
+	return mmg_member_offset(s, m);
+}
+
+static long
+t_member_size(void *ctx, const char *s, const char *m)
+{
+	(void)ctx;
+	return mmg_member_size(s, m);
+}
+
+/*
+ * gdb's enum type_code past the codes crash's defs.h names.  crash 8
+ * embeds gdb 10.2 (gdb/gdbtypes.h: ... TYPE_CODE_RVALUE_REF 19,
+ * TYPE_CODE_CHAR 20, TYPE_CODE_BOOL 21, TYPE_CODE_COMPLEX 22,
+ * TYPE_CODE_TYPEDEF 23); crash 7's gdb 7.6 had no RVALUE_REF, so one less
+ * there.  defs.h's TYPE_CODE_BOOL (20) is the gdb 7.6 value: with gdb 10.2
+ * it is TYPE_CODE_CHAR.
+ */
+#ifdef GDB_10_2
+#define MMA_GDB_TYPE_CODE_CHAR		20
+#define MMA_GDB_TYPE_CODE_BOOL		21
+#define MMA_GDB_TYPE_CODE_TYPEDEF	23
+#else
+#define MMA_GDB_TYPE_CODE_CHAR		19
+#define MMA_GDB_TYPE_CODE_BOOL		20
+#define MMA_GDB_TYPE_CODE_TYPEDEF	22
+#endif
+
+/* a gdb type code as an enum mma_tc, without resolving anything */
+static int
+tc_class(long tc)
+{
+	switch (tc) {
+	case TYPE_CODE_PTR: return MMA_TC_PTR;
+	case TYPE_CODE_ARRAY: return MMA_TC_ARRAY;
+	case TYPE_CODE_STRUCT: return MMA_TC_STRUCT;
+	case TYPE_CODE_UNION: return MMA_TC_UNION;
+	case TYPE_CODE_ENUM: return MMA_TC_ENUM;
+	case TYPE_CODE_FUNC: return MMA_TC_FUNC;
+	case TYPE_CODE_FLT: return MMA_TC_FLOAT;
+	case TYPE_CODE_VOID: return MMA_TC_VOID;
+	case TYPE_CODE_INT:
+	case TYPE_CODE_RANGE:
+	case TYPE_CODE_FLAGS:
+	case MMA_GDB_TYPE_CODE_CHAR: return MMA_TC_INT;
+	case MMA_GDB_TYPE_CODE_BOOL: return MMA_TC_BOOL;
+	case MMA_GDB_TYPE_CODE_TYPEDEF: return MMA_TC_TYPEDEF;
+	default: return MMA_TC_OTHER;
+	}
+}
+
+/*
+ * crash's raw answer: MEMBER_TYPE() is the member's own gdb type code,
+ * TYPE_CODE_TYPEDEF for "atomic_t mm_users" or "cpumask_var_t
+ * cpu_vm_mask_var" (crash resolves nothing), MEMBER_TYPE_NAME() its type
+ * name ("cpumask_var_t"; for a pointer, the pointed-to type's name).  The
+ * core resolves typedefs through t_typedef_type().
+ */
+static int
+t_member_type(void *ctx, const char *s, const char *m, char *name, size_t len)
+{
+	long tc;
+	char *tn;
+
+	if (name && len)
+		name[0] = '\0';
+	if (t_member_offset(ctx, s, m) < 0)
+		return MMA_TC_NONE;
+	tc = MEMBER_TYPE((char *)s, (char *)m);
+	if (name && len && (tn = MEMBER_TYPE_NAME((char *)s, (char *)m)))
+		snprintf(name, len, "%s", tn);
+	return tc_class(tc);
+}
+
+/*
+ * The class of typedef name, the way crash's datatype_info() resolves a
+ * type name: gdb_get_datatype() (crash's gdb-10.2.patch) parses the name,
+ * flags a typedef (is_typedef) and reports check_typedef()'s type code, so
+ * the whole chain is resolved in one step and target stays empty.  Not a
+ * typedef (a struct tag, a variable, nothing): MMA_TC_NONE.
+ */
+static int
+t_typedef_type(void *ctx, const char *name, char *target, size_t len)
+{
+	struct gnu_request req;
+	char buf[BUFSIZE];
+
+	(void)ctx;
+	if (target && len)
+		target[0] = '\0';
+	if (!name || !*name || strlen(name) >= sizeof(buf))
+		return MMA_TC_NONE;
+	snprintf(buf, sizeof(buf), "%s", name);
+	BZERO(&req, sizeof(req));
+	req.command = GNU_GET_DATATYPE;
+	req.flags |= GNU_RETURN_ON_ERROR;
+	req.name = buf;
+	req.fp = pc->nullfp;
+	gdb_interface(&req);
+	if ((req.flags & GNU_COMMAND_FAILED) || !req.is_typedef)
+		return MMA_TC_NONE;
+	return tc_class(req.typecode);
+}
+
+static long
+t_struct_size(void *ctx, const char *s)
+{
+	long n;
+
+	(void)ctx;
+	n = STRUCT_SIZE((char *)s);
+	return n < 0 ? -1 : n;
+}
+
+static int
+t_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	(void)ctx;
+	if (!symbol_exists((char *)name))
+		return -1;
+	*addr = symbol_value((char *)name);
+	return 0;
+}
+
+/* per-CPU address: symbol + __per_cpu_offset[cpu] (crash task.c style) */
+static int
+t_percpu_addr(void *ctx, const char *sym, int cpu, uint64_t *addr)
+{
+	(void)ctx;
+	return mmg_percpu_addr(sym, cpu, addr);
+}
+
+/* is addr's page in the dump (after a failed read): enum mma_addr */
+static int
+t_addr_state(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	return mmg_addr_state(addr);
+}
+
+/* size of the object at a symbol, from its debuginfo type */
+static long
+t_symbol_size(void *ctx, const char *name)
+{
+	struct gnu_request *req;
+	long len = -1;
+
+	(void)ctx;
+	if (!symbol_exists((char *)name))
+		return -1;
+	req = (struct gnu_request *)GETBUF(sizeof(struct gnu_request));
+	if (get_symbol_type((char *)name, NULL, req) != TYPE_CODE_UNDEF)
+		len = (long)req->length;
+	FREEBUF(req);
+	return len > 0 ? len : -1;
+}
+
+/* a config option from the dump's ikconfig; -1 when it has none */
+static int
+t_kconfig(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (!(kt->ikconfig_flags & IKCONFIG_AVAIL))
+		return -1;
+	switch (get_kernel_config((char *)name, NULL)) {
+	case IKCONFIG_Y:
+	case IKCONFIG_M:
+		return 1;
+	default:
+		return (kt->ikconfig_flags & IKCONFIG_LOADED) ? 0 : -1;
+	}
+}
+
+static int
+t_is_kvaddr(void *ctx, uint64_t addr)
+{
+	(void)ctx;
+	return IS_KVADDR((ulong)addr) ? 1 : 0;
+}
+
+/*
+ * mma_target.page_of: the struct page of kvaddr's page, kvtop() +
+ * phys_to_page(); 0 when kvaddr is the direct-map address (PTOV()) of its
+ * byte, 1 through another mapping (vmalloc, kernel image), -1 none.
+ */
+static int
+t_page_of(void *ctx, uint64_t kvaddr, uint64_t *page)
+{
+	physaddr_t paddr;
+	ulong pg;
+
+	(void)ctx;
+	if (!IS_KVADDR((ulong)kvaddr) || !kvtop(NULL, (ulong)kvaddr, &paddr, 0))
+		return -1;
+	if (beyond_sections(paddr) || !phys_to_page(paddr, &pg))
+		return -1;
+	*page = pg;
+	return PTOV(paddr) == (ulong)kvaddr ? 0 : 1;
+}
+
+/* mma_target.enum_value: a kernel enumerator (mmg_enum()) */
+static int
+t_enum_value(void *ctx, const char *name, long long *val)
+{
+	long v;
+
+	(void)ctx;
+	if (mmg_enum(name, &v))
+		return -1;
+	*val = v;
+	return 0;
+}
+
+/**
+ * mmg_target_init - the core's target answered by crash
+ *
+ * Every callback that needs only crash (reads, types, symbols, per-CPU
+ * addresses, dump state, struct pages, enumerators); the commands add
+ * their own (slab_classify, symbol_name, cpu_regs).
+ */
+void
+mmg_target_init(struct mma_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->read = t_read;
+	t->member_offset = t_member_offset;
+	t->member_size = t_member_size;
+	t->member_type = t_member_type;
+	t->typedef_type = t_typedef_type;
+	t->struct_size = t_struct_size;
+	t->symbol = t_symbol;
+	t->percpu_addr = t_percpu_addr;
+	t->addr_state = t_addr_state;
+	t->is_kvaddr = t_is_kvaddr;
+	t->symbol_size = t_symbol_size;
+	t->kconfig = t_kconfig;
+	t->page_of = t_page_of;
+	t->enum_value = t_enum_value;
+	t->page_size = PAGESIZE();
+	t->ncpus = kt->cpus;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 /* mmglue.c: crash services both glue files use */
+struct mma_target;
+void mmg_target_init(struct mma_target *t);	/* the core's target */
 long mmg_member_offset(const char *s, const char *m);	/* -1: none */
 long mmg_member_size(const char *s, const char *m);	/* -1: none */
 int mmg_percpu_addr(const char *sym, int cpu, uint64_t *addr);
@@ -40,7 +42,6 @@ int mmflush_cpu_regs(void *ctx, int cpu, uint64_t *ip, uint64_t *flags,
 		     uint64_t *cs);
 
 /* mmrecord.c: mmaudit -R file: record crash's answers (a unit fixture) */
-struct mma_target;
 void mmrecord_run(const char *path, const struct mma_target *t);
 
 #pragma GCC visibility pop

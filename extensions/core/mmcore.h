@@ -146,6 +146,25 @@ struct mma_target {
 	 * instruction pointer, flags register, code segment; 0 ok, -1 none */
 	int (*cpu_regs)(void *ctx, int cpu, uint64_t *ip, uint64_t *flags,
 			uint64_t *cs);
+	/*
+	 * For the core's own SLUB walk (slab.c: struct mma_slabck), which
+	 * the model uses when the target gives page_of and no slab_classify
+	 * (a target that does give slab_classify is asked instead).
+	 * Everything else the walk needs comes through the callbacks above.
+	 *
+	 * optional: the address of the struct page of kvaddr's page (crash:
+	 * kvtop() + phys_to_page()).  Returns 0 when kvaddr is the
+	 * direct-map (linear) address of its byte, 1 when it reaches that
+	 * page through another mapping (vmalloc, kernel image: no object
+	 * arithmetic there), -1 when there is no translation or no struct
+	 * page (*page unset).
+	 */
+	int (*page_of)(void *ctx, uint64_t kvaddr, uint64_t *page);
+	/* optional: value of a kernel enumerator (PG_slab, PGTY_slab,
+	 * PAGE_TYPE_BASE, PG_tail, ...); 0 found, -1 not */
+	int (*enum_value)(void *ctx, const char *name, long long *val);
+	/* bytes per page (crash: PAGESIZE()); 0 unknown: no SLUB walk */
+	long page_size;
 };
 
 /* ------------------------------------------------------------------ */
@@ -267,6 +286,63 @@ void mma_record_init(struct mma_recorder *r, const struct mma_target *in,
 		     FILE *fp);
 void mma_record_free(struct mma_recorder *r);
 void mma_layout_describe(const struct mma_layout *l, FILE *fp);
+
+/* ------------------------------------------------------------------ */
+/* slab classification: the core's SLUB walk (slab.c)                  */
+/* ------------------------------------------------------------------ */
+
+/* free-pointer decoding of CONFIG_SLAB_FREELIST_HARDENED */
+enum { MMA_FP_UNDECIDED = 0, MMA_FP_SWAB, MMA_FP_PLAIN };
+
+/*
+ * Is an address an allocated mm_struct slab object?  State of the walk
+ * for one target: the layout of struct page / slab / kmem_cache and the
+ * mm_struct cache, resolved on first use; the per-CPU slabs, read once
+ * until mma_slab_reset().  Zeroed (or mma_slab_init()) = not resolved.
+ */
+struct mma_slabck {
+	const struct mma_target *t;
+	int done, ok;
+	char why[160];		/* if !ok: why classification is off */
+	/* struct page */
+	long page_size, pg_flags, pg_compound_head, pg_first_page;
+	long pg_page_type, pg_page_type_size;
+	int slab_test, head_how;
+	uint64_t slab_bit, tail_mask, type_base, type_slab;
+	/* struct slab (struct page before v5.17) */
+	long sl_cache, sl_freelist;
+	/* struct kmem_cache (SLUB) */
+	long kc_size, kc_size_sz, kc_offset, kc_offset_sz, kc_random;
+	long kc_rlp, kc_rlp_sz, kc_name, kc_oo, kc_oo_sz, kc_cpu_slab;
+	long kcc_freelist, kcc_slab;
+	uint64_t mm_cache;
+	uint64_t pgsize;	/* bytes per page (target's page_size) */
+	int ncpus;
+	/* of the mm_struct cache, read once */
+	uint64_t size, offset, random, red_left_pad, objects, order;
+	int fp_mode;		/* MMA_FP_* */
+	/* KFENCE pool: [kfence_start, kfence_end), empty if none */
+	uint64_t kfence_start, kfence_end;
+	/* per command */
+	int cpus_read;
+	uint64_t *cpu_slab, *cpu_freelist;
+};
+
+/* bind s to t, nothing resolved yet (s is overwritten, not freed) */
+void mma_slab_init(struct mma_slabck *s, const struct mma_target *t);
+/* why classification is off, or NULL when it is on (resolves) */
+const char *mma_slab_status(struct mma_slabck *s);
+/*
+ * enum mma_slab of addr; cache gets the cache's name when known
+ * ("mm_struct" or another cache).  MMA_SLAB_UNKNOWN whenever a fact the
+ * verdict needs is missing.
+ */
+int mma_slab_classify(struct mma_slabck *s, uint64_t addr, char *cache,
+		      size_t len);
+/* forget the per-CPU slabs (read again by the next classification) */
+void mma_slab_reset(struct mma_slabck *s);
+/* free what s holds (s stays bound and resolved) */
+void mma_slab_free(struct mma_slabck *s);
 
 /* ------------------------------------------------------------------ */
 /* cpumask helpers (cpumask.c)                                         */

@@ -302,6 +302,22 @@ rec_slab_classify(void *ctx, uint64_t addr, char *cache, size_t len)
 }
 
 static int
+rec_page_of(void *ctx, uint64_t kvaddr, uint64_t *page)
+{
+	struct mma_recorder *r = ctx;
+
+	return r->in->page_of(r->in->ctx, kvaddr, page);
+}
+
+static int
+rec_enum_value(void *ctx, const char *name, long long *val)
+{
+	struct mma_recorder *r = ctx;
+
+	return r->in->enum_value(r->in->ctx, name, val);
+}
+
+static int
 rec_is_kvaddr(void *ctx, uint64_t addr)
 {
 	struct mma_recorder *r = ctx;
@@ -355,6 +371,10 @@ mma_record_init(struct mma_recorder *r, const struct mma_target *in,
 	r->t.addr_state = in->addr_state ? rec_addr_state : NULL;
 	r->t.symbol_size = in->symbol_size ? rec_symbol_size : NULL;
 	r->t.kconfig = in->kconfig ? rec_kconfig : NULL;
+	/* the SLUB walk's callbacks: forwarded, not recorded (memory) */
+	r->t.page_of = in->page_of ? rec_page_of : NULL;
+	r->t.enum_value = in->enum_value ? rec_enum_value : NULL;
+	r->t.page_size = in->page_size;
 }
 
 /**
