@@ -63,6 +63,11 @@ TARGET := $(patsubst x86_64,X86_64,$(patsubst aarch64,ARM64,$(patsubst ppc64le,P
 GDB_FLAGS := -DGDB_10_2
 endif
 endif
+# The crash version the extension is compiled for (its ABI check refuses to
+# load into another crash): the tree's .rh_rpm_package (what crash's
+# configure writes into build_version), else the built binary's --version.
+CRASH_VERSION ?= $(or $(shell cat $(CRASH_SRC)/.rh_rpm_package 2>/dev/null),$(shell $(CRASH_SRC)/crash --version 2>/dev/null | sed -n 's/^crash \([0-9][0-9.]*\).*/\1/p' | head -n1))
+ABI_FLAGS = $(if $(CRASH_VERSION),-DMMAUDIT_CRASH_VERSION='"$(CRASH_VERSION)"')
 # A directory with only crash's defs.h says nothing of the crash build's
 # target and gdb: guessing them builds an extension with a wrong ABI.
 ifeq ($(filter all install install-extension check asan mutate $(BUILD)/mmaudit.so $(BUILD)/asan/mmaudit.so,$(or $(MAKECMDGOALS),all)),)
@@ -107,9 +112,9 @@ demo:
 dumps:
 	testdumps/dumps.sh make
 
-$(BUILD)/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH) | $(BUILD)
+$(BUILD)/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH) $(wildcard $(CRASH_SRC)/defs.h) | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -shared -fPIC -rdynamic \
-	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
+	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) $(ABI_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
 	    -Wl,-soname,mmaudit.so $(LDFLAGS) -o $@ $(GLUE_SRCS) $(CORE_SRCS)
 
 $(BUILD) $(BUILD)/unit:
@@ -147,7 +152,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 $(BUILD)/asan/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE_HDRS) $(NEED_CRASH)
 	mkdir -p $(BUILD)/asan
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(WARN) -shared -fPIC -rdynamic \
-	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
+	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) $(ABI_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
 	    -o $@ $(GLUE_SRCS) $(CORE_SRCS)
 
 asan: $(BUILD)/asan/mmaudit.so

@@ -10,6 +10,7 @@
  * and each CPU's active task, and registers the commands.  All decoding
  * and rule logic lives in core/ (plain C, unit-tested without crash).
  */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,48 @@ static struct command_table_entry command_table[] = {
 	{ NULL },
 };
 
+/*
+ * abi_ok - is the running crash the one whose defs.h we were compiled with?
+ *
+ * The Makefile passes MMAUDIT_CRASH_VERSION, the version of the crash tree
+ * given as CRASH_SRC (its .rh_rpm_package, which crash's configure also
+ * writes into build_data.c as build_version).  crash's structures (pc, tt,
+ * vt, ...) change layout between versions, so nothing is read from them
+ * here: build_version is a plain string exported by every crash binary
+ * (-rdynamic), looked up with dlsym so that a crash without it only skips
+ * the check.  MMAUDIT_IGNORE_ABI=1 loads anyway, at the user's risk.
+ */
+static int
+abi_ok(void)
+{
+#ifdef MMAUDIT_CRASH_VERSION
+	char **running = dlsym(RTLD_DEFAULT, "build_version");
+	const char *ignore = getenv("MMAUDIT_IGNORE_ABI");
+
+	if (!running || !*running || !strcmp(*running, MMAUDIT_CRASH_VERSION))
+		return 1;
+	if (ignore && *ignore && strcmp(ignore, "0")) {
+		fprintf(fp, "mmaudit: built for crash %s, this is crash %s: "
+			"loaded anyway (MMAUDIT_IGNORE_ABI)\n",
+			MMAUDIT_CRASH_VERSION, *running);
+		return 1;
+	}
+	fprintf(fp, "mmaudit: built for crash %s, this is crash %s: "
+		"rebuild against its defs.h (make CRASH_SRC=<its source tree>)\n",
+		MMAUDIT_CRASH_VERSION, *running);
+	fflush(fp);
+	return 0;
+#else
+	return 1;
+#endif
+}
+
 static void __attribute__((constructor))
 mmaudit_init(void)
 {
+	/* another crash's defs.h ABI: one line, no commands (crash unloads us) */
+	if (!abi_ok())
+		return;
 	/* registers even on kernels the core cannot handle: commands say why */
 	register_extension(command_table);
 }

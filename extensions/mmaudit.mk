@@ -13,11 +13,15 @@
 # GDB_FLAGS come from crash's top-level Makefile.
 MMAUDIT_CORE ?= mmaudit-core
 MMAUDIT_GLUE ?= mmaudit-glue
+# the crash version this build is for (crash's configure writes the same
+# string into build_version): the extension refuses to load into another
+CRASH_VERSION ?= $(shell cat ../.rh_rpm_package 2>/dev/null)
+ABI_FLAGS = $(if $(CRASH_VERSION),-DMMAUDIT_CRASH_VERSION='"$(CRASH_VERSION)"')
 SRCS := mmaudit.c $(wildcard $(MMAUDIT_GLUE)/*.c) $(wildcard $(MMAUDIT_CORE)/*.c)
 
 mmaudit.so: $(SRCS) $(wildcard $(MMAUDIT_CORE)/*.h $(MMAUDIT_GLUE)/*.h) defs.h
 	gcc -Wall -Wextra -O2 -g -shared -rdynamic -fPIC -D$(TARGET) $(TARGET_CFLAGS) \
-	    $(GDB_FLAGS) -I. -I$(MMAUDIT_GLUE) -I$(MMAUDIT_CORE) -Wl,-soname,mmaudit.so -o $@ $(SRCS)
+	    $(GDB_FLAGS) $(ABI_FLAGS) -I. -I$(MMAUDIT_GLUE) -I$(MMAUDIT_CORE) -Wl,-soname,mmaudit.so -o $@ $(SRCS)
 
 clean:
 	rm -f mmaudit.so
