@@ -28,6 +28,7 @@ typedef int (*dsym_read_fn)(void *rctx, uint64_t kvaddr, void *buf, size_t len);
  * From the dump: vmcoreinfo is the dump's VMCOREINFO note text (NUL
  * terminated).  NULL with a one-line reason in err when the dump lacks
  * what is needed (no kallsyms in VMCOREINFO, no BTF in memory, ...).
+ * rd/rctx stay in use until dsym_free() (dsym_symbol_size() reads).
  */
 struct dsym *dsym_from_dump(dsym_read_fn rd, void *rctx, const char *vmcoreinfo,
 			    char *err, size_t errlen);
@@ -61,5 +62,14 @@ long dsym_struct_size(struct dsym *d, const char *type);
 
 /* value of a kernel enumerator (PG_slab, PGTY_slab, ...); 0 found, -1 not */
 int dsym_enum_value(struct dsym *d, const char *name, long long *value);
+
+/*
+ * Every symbol, in the source's order (kallsyms: address order; vmlinux:
+ * .symtab order): name, address (relocated), nm type letter.  For tests
+ * and diagnostics.  dsym_nth: 0 ok, -1 past the end.
+ */
+size_t dsym_nsyms(const struct dsym *d);
+int dsym_nth(const struct dsym *d, size_t i, const char **name,
+	     uint64_t *addr, char *type);
 
 #endif
