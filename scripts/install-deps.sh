@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
     gcc g++ make bison flex texinfo libncurses-dev zlib1g-dev liblzo2-dev
     libsnappy-dev libzstd-dev libelf-dev              # crash 8.0.6 + our tools
+    libgmp-dev libmpfr-dev gawk                       # crash 9.0.x: its gdb 16
     qemu-system-x86 busybox-static cpio gzip xz-utils libc6-dev  # test guests
     makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
     libkdumpfile-dev                                  # tools suite: independent VMCOREINFO reader
