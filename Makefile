@@ -145,6 +145,26 @@ $(BUILD)/%: tools/%.c $(TOOL_LIB) tools/dumpid.h | $(BUILD)
 
 tools: $(TOOL_BINS)
 
+# the direct front end's symbols/types layer (extensions/direct/dsym*.c, also
+# built into build/mmaudit) as objects a program links with $(DSYM_LIBS),
+# and its test against crash's recorded answers (suite dsym)
+DSYM_SRCS := extensions/direct/dsym.c extensions/direct/dsym_kallsyms.c extensions/direct/dsym_elf.c
+DSYM_OBJS := $(patsubst extensions/direct/%.c,$(BUILD)/direct/%.o,$(DSYM_SRCS))
+DSYM_LIBS := -lbpf -lelf
+
+$(BUILD)/direct:
+	mkdir -p $@
+
+$(DSYM_OBJS): $(BUILD)/direct/%.o: extensions/direct/%.c extensions/direct/dsym.h extensions/direct/dsym_int.h $(CORE_HDRS) | $(BUILD)/direct
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iextensions/core -Iextensions/direct -c -o $@ $<
+
+$(BUILD)/direct/test_dsym: tests/direct/test_dsym.c $(DSYM_OBJS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iextensions/direct $(LDFLAGS) -o $@ $< $(DSYM_OBJS) $(DSYM_LIBS) -lkdumpfile
+
+dsym: $(BUILD)/direct/test_dsym
+
+.PHONY: dsym
+
 # the extension with AddressSanitizer + UndefinedBehaviorSanitizer, for crash
 # started with the sanitizer runtimes preloaded (tests/mutate.py --asan,
 # docs/robustness.md)

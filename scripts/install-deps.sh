@@ -10,6 +10,7 @@ pkgs=(
     qemu-system-x86 busybox-static cpio gzip xz-utils libc6-dev  # test guests
     makedumpfile python3 python3-drgn jq              # dump formats, cross-checks
     libkdumpfile-dev                                  # tools suite: independent VMCOREINFO reader
+    libbpf-dev                                        # direct front end: kernel BTF (dsym)
     gdb binutils debuginfod                           # batch: gdb-add-index, vmlinux from debuginfod
     clang libclang-rt-14-dev llvm-14                  # make fuzz: libFuzzer, ASan/UBSan runtimes, llvm-cov
     debhelper fakeroot man-db groff-base rpm          # package suite: dpkg-buildpackage, man -l, rpmbuild

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh - the whole test suite (what `make check` runs).
 #   unit        crash-free core, synthetic layouts (no dump)
+#   dsym        the direct front end's symbols/types (kallsyms + BTF from the
+#               dump, or a vmlinux) vs crash's recorded answers on each kernel
 #   tools       vmcore-id / vmcore-inject on synthetic and real dumps
 #   foundation  the built crash opens all 12 real dumps; task counts match
 #               the guest's own; the extension builds and loads
@@ -25,7 +27,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit fuzz tools foundation extension faults slab filtered flush scenarios mutate batch package}
+suites=${MMAUDIT_SUITES:-unit dsym fuzz tools foundation extension faults slab filtered flush scenarios mutate batch package}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -58,6 +60,7 @@ run_suite() {
 for s in $suites; do
     case $s in
         unit)       run_suite unit tests/run-unit.sh build/unit/test_* ;;
+        dsym)       need_dumps && run_suite dsym tests/direct/run.sh ;;
         tools)      [ -x tests/tools/run.sh ] && { need_dumps; run_suite tools tests/tools/run.sh; } ;;
         foundation) need_dumps && run_suite foundation tests/foundation.py ;;
         extension)  need_dumps && run_suite extension tests/extension.py ;;
