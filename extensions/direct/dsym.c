@@ -74,6 +74,28 @@ dsym_source(const struct dsym *d)
 	return d ? d->source : "";
 }
 
+/* room for nsyms more symbols with pool bytes of names; 0 ok */
+int
+dsym_reserve(struct dsym *d, size_t nsyms, size_t pool)
+{
+	struct dsym_sym *s;
+	char *p;
+
+	if (d->nsyms + nsyms > d->capsyms) {
+		if (!(s = realloc(d->syms, (d->nsyms + nsyms) * sizeof(*s))))
+			return -1;
+		d->syms = s;
+		d->capsyms = d->nsyms + nsyms;
+	}
+	if (d->pool_len + pool > d->pool_cap) {
+		if (!(p = realloc(d->pool, d->pool_len + pool)))
+			return -1;
+		d->pool = p;
+		d->pool_cap = d->pool_len + pool;
+	}
+	return 0;
+}
+
 /* append one symbol; 0 ok, -1 out of memory */
 int
 dsym_add(struct dsym *d, const char *name, size_t nlen, uint64_t addr,
@@ -105,6 +127,7 @@ dsym_add(struct dsym *d, const char *name, size_t nlen, uint64_t addr,
 	s->size = size;
 	s->type = type;
 	s->name = (uint32_t)d->pool_len;
+	s->hash = (uint32_t)dsym_hash(name, nlen);
 	memcpy(d->pool + d->pool_len, name, nlen);
 	d->pool[d->pool_len + nlen] = '\0';
 	d->pool_len += nlen + 1;
@@ -135,14 +158,15 @@ dsym_finish_symbols(struct dsym *d)
 		return -1;
 	d->name_cap = cap;
 	for (i = 0; i < d->nsyms; i++) {
-		const char *n = sname(d, (uint32_t)i);
+		const struct dsym_sym *s = &d->syms[i];
 
-		for (j = dsym_hash(n, strlen(n)) & (cap - 1); d->name_hash[j];
+		for (j = s->hash & (cap - 1); d->name_hash[j];
 		     j = (j + 1) & (cap - 1)) {
 			uint32_t o = d->name_hash[j] - 1;
 
-			if (!strcmp(sname(d, o), n)) {
-				if (d->syms[i].addr < d->syms[o].addr)
+			if (d->syms[o].hash == s->hash &&
+			    !strcmp(sname(d, o), sname(d, (uint32_t)i))) {
+				if (s->addr < d->syms[o].addr)
 					d->name_hash[j] = (uint32_t)i + 1;
 				break;
 			}
@@ -156,14 +180,19 @@ dsym_finish_symbols(struct dsym *d)
 static long
 sym_index(const struct dsym *d, const char *name)
 {
+	uint32_t h;
 	size_t j;
 
 	if (!d || !name || !d->name_cap)
 		return -1;
-	for (j = dsym_hash(name, strlen(name)) & (d->name_cap - 1);
-	     d->name_hash[j]; j = (j + 1) & (d->name_cap - 1))
-		if (!strcmp(sname(d, d->name_hash[j] - 1), name))
-			return (long)d->name_hash[j] - 1;
+	h = (uint32_t)dsym_hash(name, strlen(name));
+	for (j = h & (d->name_cap - 1); d->name_hash[j];
+	     j = (j + 1) & (d->name_cap - 1)) {
+		uint32_t o = d->name_hash[j] - 1;
+
+		if (d->syms[o].hash == h && !strcmp(sname(d, o), name))
+			return (long)o;
+	}
 	return -1;
 }
 
@@ -268,7 +297,24 @@ build_by_addr(struct dsym *d)
 		d->by_addr[n++] = (uint32_t)i;
 	}
 	sort_d = d;
-	qsort(d->by_addr, n, sizeof(*d->by_addr), cmp_addr);
+	/* kallsyms is in address order already: sort the alias groups only */
+	for (i = 1; i < n; i++)
+		if (d->syms[d->by_addr[i - 1]].addr > d->syms[d->by_addr[i]].addr)
+			break;
+	if (i < n) {
+		qsort(d->by_addr, n, sizeof(*d->by_addr), cmp_addr);
+	} else {
+		size_t a, b;
+
+		for (a = 0; a < n; a = b) {
+			for (b = a + 1; b < n && d->syms[d->by_addr[b]].addr ==
+			     d->syms[d->by_addr[a]].addr; b++)
+				;
+			if (b - a > 1)
+				qsort(d->by_addr + a, b - a, sizeof(*d->by_addr),
+				      cmp_addr);
+		}
+	}
 	d->sorted = (int)n;
 	return 0;
 }

@@ -15,6 +15,7 @@ struct dsym_sym {
 	uint64_t addr;
 	uint64_t size;		/* ELF st_size; 0 unknown (kallsyms) */
 	uint32_t name;		/* offset into dsym.pool */
+	uint32_t hash;		/* of the name (dsym_hash) */
 	char type;		/* nm type letter ('T', 'd', ...) */
 };
 
@@ -42,6 +43,7 @@ struct dsym {
 
 /* dsym.c */
 struct dsym *dsym_alloc(const char *source);
+int dsym_reserve(struct dsym *d, size_t nsyms, size_t pool);
 int dsym_add(struct dsym *d, const char *name, size_t nlen, uint64_t addr,
 	     uint64_t size, char type);
 int dsym_finish_symbols(struct dsym *d);

@@ -175,6 +175,18 @@ dsym_from_dump(dsym_read_fn rd, void *rctx, const char *vi, char *err,
 	s.rd = rd;
 	s.rctx = rctx;
 	s.base = a_names;
+	/* the names end before the next table: read them in one go */
+	if (a_tt > a_names && a_tt - a_names <= (64u << 20)) {
+		size_t len = (size_t)(a_tt - a_names);
+
+		if ((s.buf = malloc(len))) {
+			s.cap = len;
+			if (!rd(rctx, a_names, s.buf, len))
+				s.len = len;
+		}
+	}
+	if (dsym_reserve(d, num, (size_t)num * 32))
+		goto nomem;
 	for (i = 0; i < num; i++) {
 		size_t len, n = 0, k;
 		uint64_t addr;
