@@ -13,6 +13,8 @@
 #                             the .so alone)
 #   make unit                 unit tests of the crash-free core (no dump)
 #   make tools                the C helper tools in tools/ (libelf)
+#   make direct               build/mmaudit: the direct (crash-free) command
+#                             (libkdumpfile, libbpf, libelf; docs/direct.md)
 #   make check                every test suite (what CI runs; scenario dumps of 6.1)
 #   make check-all            the same with the scenario dumps of all three kernels
 #   make crash                build (or find) the cached crash
@@ -96,9 +98,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 TOOL_LIB  := tools/dumpid.c
 TOOL_SRCS := $(filter-out $(TOOL_LIB),$(wildcard tools/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_SRCS))
+DIRECT_SRCS := $(wildcard extensions/direct/*.c)
+DIRECT_HDRS := $(wildcard extensions/direct/*.h)
+DIRECT_LIBS := -lkdumpfile -lbpf -lelf -lz
+# the direct command once its symbol reader (dsym.c) is in the tree
+DIRECT_BIN := $(if $(wildcard extensions/direct/dsym.c),$(BUILD)/mmaudit)
 
-.PHONY: dropin demo all crash dumps install install-extension install-tools unit tools check test-foundation test-extension clean asan mutate
-all: $(BUILD)/mmaudit.so
+.PHONY: direct dropin demo all crash dumps install install-extension install-tools unit tools check test-foundation test-extension clean asan mutate
+all: $(BUILD)/mmaudit.so $(DIRECT_BIN)
 
 $(CACHE)/crash-8.0.6/defs.h:
 	scripts/setup-crash.sh
@@ -117,6 +124,14 @@ $(BUILD)/mmaudit.so: $(GLUE_SRCS) $(wildcard extensions/*.h) $(CORE_SRCS) $(CORE
 	    -D$(TARGET) $(TARGET_CFLAGS) $(GDB_FLAGS) $(ABI_FLAGS) -I$(CRASH_SRC) -Iextensions/core \
 	    -Wl,-soname,mmaudit.so $(LDFLAGS) -o $@ $(GLUE_SRCS) $(CORE_SRCS)
 
+# the direct command: its own front end on the same core, the dump module of
+# tools/ for telling formats apart and reading flattened files
+$(BUILD)/mmaudit: $(DIRECT_SRCS) $(DIRECT_HDRS) $(CORE_SRCS) $(CORE_HDRS) $(TOOL_LIB) tools/dumpid.h | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iextensions/core -Iextensions/direct -Itools \
+	    $(LDFLAGS) -o $@ $(DIRECT_SRCS) $(CORE_SRCS) $(TOOL_LIB) $(DIRECT_LIBS)
+
+direct: $(BUILD)/mmaudit
+
 $(BUILD) $(BUILD)/unit:
 	mkdir -p $@
 
@@ -126,9 +141,9 @@ install-extension: $(BUILD)/mmaudit.so
 	install -d $(DESTDIR)$(EXTDIR)
 	install -m 0644 $(BUILD)/mmaudit.so $(DESTDIR)$(EXTDIR)/mmaudit.so
 
-install-tools: $(TOOL_BINS)
+install-tools: $(TOOL_BINS) $(DIRECT_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	install -m 0755 scripts/mmaudit-batch scripts/mmaudit-index $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 scripts/mmaudit-batch scripts/mmaudit-index $(TOOL_BINS) $(DIRECT_BIN) $(DESTDIR)$(BINDIR)/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 

@@ -504,6 +504,12 @@ kvtop(struct dread *r, uint64_t va, uint64_t *pa)
 }
 
 int
+dread_vtop(struct dread *r, uint64_t va, uint64_t *pa)
+{
+	return kvtop(r, va, pa);
+}
+
+int
 dread_read(void *rctx, uint64_t va, void *buf, size_t len)
 {
 	struct dread *r = rctx;

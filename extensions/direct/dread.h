@@ -46,6 +46,8 @@ int dread_read(void *r, uint64_t va, void *buf, size_t len);
  */
 void dread_set_map(struct dread *r, uint64_t page_offset, uint64_t vmalloc,
 		   uint64_t vmemmap, uint64_t max_pfn);
+/* crash's kvtop(): 0 with *pa set, -1 no translation */
+int dread_vtop(struct dread *r, uint64_t va, uint64_t *pa);
 /* crash's IS_KVADDR(): addr >= PAGE_OFFSET */
 int dread_is_kvaddr(const struct dread *r, uint64_t va);
 /* enum mma_addr of a kernel address (after a failed read) */

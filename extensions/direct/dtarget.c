@@ -1,0 +1,538 @@
+/*
+ * dtarget.c - the core's target without crash (dtarget.h).
+ *
+ * Each callback answers as the crash glue does on the same dump (cited
+ * per function): the reference is crash 8.0.6 on x86_64.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "dread.h"
+#include "dsym.h"
+#include "dtarget.h"
+
+#define DT(ctx) ((struct dtarget *)(ctx))
+#define MAX_CPUS 8192
+
+/* readmem(KVADDR): crash refuses an address below PAGE_OFFSET */
+static int
+t_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	if (!dread_is_kvaddr(DT(ctx)->r, addr) ||
+	    addr + len < addr)
+		return -1;
+	return dread_read(DT(ctx)->r, addr, buf, len);
+}
+
+static long
+t_member_offset(void *ctx, const char *s, const char *m)
+{
+	return dsym_member_offset(DT(ctx)->s, s, m);
+}
+
+static long
+t_member_size(void *ctx, const char *s, const char *m)
+{
+	return dsym_member_size(DT(ctx)->s, s, m);
+}
+
+static int
+t_member_type(void *ctx, const char *s, const char *m, char *name, size_t len)
+{
+	return dsym_member_type(DT(ctx)->s, s, m, name, len);
+}
+
+static int
+t_typedef_type(void *ctx, const char *name, char *target, size_t len)
+{
+	return dsym_typedef_type(DT(ctx)->s, name, target, len);
+}
+
+static long
+t_struct_size(void *ctx, const char *s)
+{
+	return dsym_struct_size(DT(ctx)->s, s);
+}
+
+static int
+t_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	return dsym_symbol(DT(ctx)->s, name, addr);
+}
+
+/* crash's is_percpu_symbol(): value in [__per_cpu_start, __per_cpu_end) */
+static int
+percpu_sym(struct dtarget *dt, const char *name, uint64_t *v)
+{
+	char old[256];
+
+	if (!dsym_symbol(dt->s, name, v) && *v >= dt->pcpu_start &&
+	    *v < dt->pcpu_end)
+		return 0;
+	snprintf(old, sizeof(old), "per_cpu__%s", name);
+	return dsym_symbol(dt->s, old, v);
+}
+
+/* mmg_percpu_addr(): symbol + __per_cpu_offset[cpu], cpu < kt->cpus */
+static int
+t_percpu_addr(void *ctx, const char *sym, int cpu, uint64_t *addr)
+{
+	struct dtarget *dt = ctx;
+	uint64_t v;
+
+	if (percpu_sym(dt, sym, &v) || cpu < 0 || cpu >= dt->t.ncpus)
+		return -1;
+	if (dt->npcpu > 1)
+		v += dt->pcpu_off[cpu];
+	else if (cpu)
+		return -1;
+	*addr = v;
+	return 0;
+}
+
+static int
+t_is_kvaddr(void *ctx, uint64_t addr)
+{
+	return dread_is_kvaddr(DT(ctx)->r, addr);
+}
+
+static int
+t_addr_state(void *ctx, uint64_t addr)
+{
+	return dread_addr_state(DT(ctx)->r, addr);
+}
+
+static long
+t_symbol_size(void *ctx, const char *name)
+{
+	return dsym_symbol_size(DT(ctx)->s, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* ikconfig (crash: read_in_kernel_config())                           */
+/* ------------------------------------------------------------------ */
+
+static void
+load_ikconfig(struct dtarget *dt)
+{
+	uint64_t a, e;
+	unsigned char *raw = NULL;
+	size_t n, cap = 1 << 20, got = 0;
+	z_stream zs;
+	int rc;
+
+	dt->ikconfig_state = -1;
+	if (dsym_symbol(dt->s, "kernel_config_data", &a) ||
+	    dsym_symbol(dt->s, "kernel_config_data_end", &e) || e <= a ||
+	    e - a > (16 << 20))
+		return;
+	n = (size_t)(e - a);
+	raw = malloc(n);
+	dt->ikconfig = malloc(cap + 1);
+	if (!raw || !dt->ikconfig || t_read(dt, a, raw, n) || n < 16 ||
+	    memcmp(raw, "IKCFG_ST", 8))
+		goto out;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		goto out;
+	zs.next_in = raw + 8;
+	zs.avail_in = (uInt)(n - 8);
+	for (;;) {
+		zs.next_out = (unsigned char *)dt->ikconfig + got;
+		zs.avail_out = (uInt)(cap - got);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		got = cap - zs.avail_out;
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK || got < cap)
+			break;
+		{
+			char *bigger = realloc(dt->ikconfig, cap * 2 + 1);
+
+			if (!bigger)
+				break;
+			dt->ikconfig = bigger;
+			cap *= 2;
+		}
+	}
+	inflateEnd(&zs);
+	if (rc == Z_STREAM_END) {
+		dt->ikconfig[got] = '\0';
+		dt->ikconfig_state = 1;
+	}
+out:
+	free(raw);
+	if (dt->ikconfig_state != 1) {
+		free(dt->ikconfig);
+		dt->ikconfig = NULL;
+	}
+}
+
+static int
+t_kconfig(void *ctx, const char *name)
+{
+	struct dtarget *dt = ctx;
+	char key[256];
+	const char *p;
+	size_t kl;
+
+	if (!dt->ikconfig_state)
+		load_ikconfig(dt);
+	if (dt->ikconfig_state != 1)
+		return -1;
+	snprintf(key, sizeof(key), "%s%s", strncmp(name, "CONFIG_", 7) ?
+		 "CONFIG_" : "", name);
+	kl = strlen(key);
+	for (p = dt->ikconfig; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (!strncmp(p, key, kl) && p[kl] == '=')
+			return p[kl + 1] == 'y' || p[kl + 1] == 'm';
+	return 0;
+}
+
+static int
+t_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len,
+	      uint64_t *offset)
+{
+	if (!addr || !dread_is_kvaddr(DT(ctx)->r, addr))
+		return -1;
+	return dsym_symbol_name(DT(ctx)->s, addr, buf, len, offset);
+}
+
+/* mmflush_cpu_regs(): the dump's saved registers of a CPU */
+static int
+t_cpu_regs(void *ctx, int cpu, uint64_t *ip, uint64_t *flags, uint64_t *cs)
+{
+	struct dtarget *dt = ctx;
+
+	if (cpu < 0 || cpu >= dt->t.ncpus ||
+	    dread_prstatus(dt->r, cpu, ip, flags, cs) || !*ip)
+		return -1;
+	return 0;
+}
+
+/* crash: kvtop() + phys_to_page() (vmemmap); 0 direct map, 1 other */
+static int
+t_page_of(void *ctx, uint64_t kvaddr, uint64_t *page)
+{
+	struct dtarget *dt = ctx;
+	uint64_t pa;
+
+	if (!dt->vmemmap || dt->page_struct <= 0 ||
+	    dread_vtop(dt->r, kvaddr, &pa))
+		return -1;
+	if (dt->max_pfn && (pa >> 12) >= dt->max_pfn)
+		return -1;
+	*page = dt->vmemmap + (pa >> 12) * (uint64_t)dt->page_struct;
+	return pa + dt->page_offset == kvaddr ? 0 : 1;
+}
+
+static int
+t_enum_value(void *ctx, const char *name, long long *val)
+{
+	return dsym_enum_value(DT(ctx)->s, name, val);
+}
+
+/* ------------------------------------------------------------------ */
+/* CPUs (crash: x86_64_per_cpu_init(), kt->cpus)                       */
+/* ------------------------------------------------------------------ */
+
+static int
+read_u64(struct dtarget *dt, uint64_t a, uint64_t *v)
+{
+	return t_read(dt, a, v, 8);
+}
+
+static void
+init_cpus(struct dtarget *dt)
+{
+	uint64_t a, load = 0, cpu_addr, present;
+	long n, off, csize;
+	int i, cpus = 0, highest = -1, npresent = 0;
+	int32_t num;
+
+	if (dsym_symbol(dt->s, "__per_cpu_start", &dt->pcpu_start))
+		dt->pcpu_start = 0;
+	if (dsym_symbol(dt->s, "__per_cpu_end", &dt->pcpu_end))
+		dt->pcpu_end = 0;
+	dt->pcpu_off = calloc(MAX_CPUS, sizeof(*dt->pcpu_off));
+	if (!dt->pcpu_off || dsym_symbol(dt->s, "__per_cpu_offset", &a)) {
+		dt->t.ncpus = 1;
+		return;
+	}
+	n = dsym_symbol_size(dt->s, "__per_cpu_offset");
+	n = n > 0 ? n / 8 : MAX_CPUS;
+	if (n > MAX_CPUS)
+		n = MAX_CPUS;
+	for (i = 0; i < n; i++)
+		if (read_u64(dt, a + 8 * (uint64_t)i, &dt->pcpu_off[i]))
+			break;
+	dt->npcpu = i;
+	dsym_symbol(dt->s, "__per_cpu_load", &load);
+
+	/* count CPUs whose per-CPU cpu_number is their number */
+	if (!percpu_sym(dt, "pcpu_hot", &cpu_addr) &&
+	    (off = dsym_member_offset(dt->s, "pcpu_hot", "cpu_number")) >= 0)
+		cpu_addr += (uint64_t)off;
+	else if (percpu_sym(dt, "cpu_number", &cpu_addr))
+		cpu_addr = 0;
+	for (i = 0; cpu_addr && i < dt->npcpu; i++) {
+		if (load && dt->pcpu_off[i] == load)
+			break;
+		if (t_read(dt, cpu_addr + dt->pcpu_off[i], &num, 4) ||
+		    num != cpus)
+			break;
+		cpus++;
+	}
+	/* get_cpus_present(), get_highest_cpu_present() */
+	if (!dsym_symbol(dt->s, "__cpu_present_mask", &present) ||
+	    !dsym_symbol(dt->s, "cpu_present_mask", &present)) {
+		csize = dsym_struct_size(dt->s, "cpumask");
+		for (i = 0; csize > 0 && i < csize / 8; i++) {
+			uint64_t w;
+
+			if (read_u64(dt, present + 8 * (uint64_t)i, &w))
+				break;
+			npresent += __builtin_popcountll(w);
+			if (w)
+				highest = 63 - __builtin_clzll(w) + i * 64;
+		}
+	}
+	if (npresent && (!cpus || npresent < cpus))
+		cpus = highest + 1;
+	dt->t.ncpus = cpus > 0 ? cpus : 1;
+}
+
+void
+dtarget_init(struct dtarget *dt, struct dread *r, struct dsym *s)
+{
+	uint64_t a, pob = 0, vmb = 0, vme = 0;
+
+	memset(dt, 0, sizeof(*dt));
+	dt->r = r;
+	dt->s = s;
+	if (!dsym_symbol(s, "page_offset_base", &a))
+		dread_read(r, a, &pob, 8);
+	if (!dsym_symbol(s, "vmalloc_base", &a))
+		dread_read(r, a, &vmb, 8);
+	if (!dsym_symbol(s, "vmemmap_base", &a))
+		dread_read(r, a, &vme, 8);
+	if (!dsym_symbol(s, "max_pfn", &a))
+		dread_read(r, a, &dt->max_pfn, 8);
+	dread_set_map(r, pob, vmb, vme, dt->max_pfn);
+	dt->page_offset = pob ? pob : 0xffff888000000000ULL;
+	dt->vmemmap = vme ? vme : 0xffffea0000000000ULL;
+	dt->page_struct = dsym_struct_size(s, "page");
+
+	dt->t.ctx = dt;
+	dt->t.read = t_read;
+	dt->t.member_offset = t_member_offset;
+	dt->t.member_size = t_member_size;
+	dt->t.member_type = t_member_type;
+	dt->t.typedef_type = t_typedef_type;
+	dt->t.struct_size = t_struct_size;
+	dt->t.symbol = t_symbol;
+	dt->t.percpu_addr = t_percpu_addr;
+	dt->t.is_kvaddr = t_is_kvaddr;
+	dt->t.addr_state = t_addr_state;
+	dt->t.symbol_size = t_symbol_size;
+	dt->t.kconfig = t_kconfig;
+	dt->t.symbol_name = t_symbol_name;
+	dt->t.cpu_regs = t_cpu_regs;
+	dt->t.page_of = t_page_of;
+	dt->t.enum_value = t_enum_value;
+	dt->t.page_size = 4096;
+	init_cpus(dt);
+}
+
+void
+dtarget_free(struct dtarget *dt)
+{
+	free(dt->pcpu_off);
+	free(dt->ikconfig);
+	dt->pcpu_off = NULL;
+	dt->ikconfig = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* crash's task table                                                  */
+/* ------------------------------------------------------------------ */
+
+struct tk {
+	uint64_t addr;
+	int pid, cpu;
+};
+
+struct tasklist {
+	struct tk *v;
+	int n, cap;
+	struct mma_hash seen;
+};
+
+static void
+tl_add(struct tasklist *tl, uint64_t addr, int pid, int cpu)
+{
+	if (mma_hash_get(&tl->seen, addr) >= 0)
+		return;
+	if (tl->n == tl->cap) {
+		int ncap = tl->cap ? tl->cap * 2 : 1024;
+		struct tk *nv = realloc(tl->v, (size_t)ncap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		tl->v = nv;
+		tl->cap = ncap;
+	}
+	mma_hash_put(&tl->seen, addr, tl->n);
+	tl->v[tl->n].addr = addr;
+	tl->v[tl->n].pid = pid;
+	tl->v[tl->n].cpu = cpu;
+	tl->n++;
+}
+
+static int
+by_pid(const void *a, const void *b)
+{
+	const struct tk *x = a, *y = b;
+
+	if (x->pid == 0 && y->pid == 0)
+		return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+struct toffs {
+	long pid, cpu, ti_cpu, tasks, signal, thread_head, thread_node;
+	long thread_group;
+};
+
+static int
+task_facts(struct dtarget *dt, const struct toffs *o, uint64_t task,
+	   int *pid, int *cpu)
+{
+	int32_t v;
+
+	if (t_read(dt, task + (uint64_t)o->pid, &v, 4))
+		return -1;
+	*pid = v;
+	*cpu = 0;
+	if (o->cpu >= 0 && !t_read(dt, task + (uint64_t)o->cpu, &v, 4))
+		*cpu = v;
+	else if (o->ti_cpu >= 0 && !t_read(dt, task + (uint64_t)o->ti_cpu,
+					   &v, 4))
+		*cpu = v;
+	return 0;
+}
+
+/* each thread of the group led by leader (signal->thread_head, or the
+ * older thread_group list) */
+static void
+walk_threads(struct dtarget *dt, const struct toffs *o, uint64_t leader,
+	     struct tasklist *tl)
+{
+	uint64_t head, next, sig, task;
+	long link;
+	int n = 0, pid, cpu;
+
+	if (o->signal >= 0 && o->thread_head >= 0 && o->thread_node >= 0) {
+		if (read_u64(dt, leader + (uint64_t)o->signal, &sig) ||
+		    !dread_is_kvaddr(dt->r, sig))
+			return;
+		head = sig + (uint64_t)o->thread_head;
+		link = o->thread_node;
+	} else if (o->thread_group >= 0) {
+		head = leader + (uint64_t)o->thread_group;
+		link = o->thread_group;
+	} else
+		return;
+	if (read_u64(dt, head, &next))
+		return;
+	while (next != head && n++ < (1 << 22)) {
+		if (!dread_is_kvaddr(dt->r, next))
+			return;
+		task = next - (uint64_t)link;
+		if (task != leader && !task_facts(dt, o, task, &pid, &cpu))
+			tl_add(tl, task, pid, cpu);
+		if (read_u64(dt, next, &next))
+			return;
+	}
+}
+
+uint64_t
+dtarget_active(struct dtarget *dt, int cpu)
+{
+	uint64_t rq, curr;
+	long off = dsym_member_offset(dt->s, "rq", "curr");
+
+	if (off < 0 || t_percpu_addr(dt, "runqueues", cpu, &rq) ||
+	    read_u64(dt, rq + (uint64_t)off, &curr))
+		return 0;
+	return curr;
+}
+
+int
+dtarget_tasks(struct dtarget *dt, uint64_t **tasks)
+{
+	struct tasklist tl;
+	struct toffs o;
+	uint64_t init_task, head, next, task, rq, idle;
+	long ti, idle_off;
+	int c, n = 0, pid, cpu, i, nleaders;
+
+	memset(&tl, 0, sizeof(tl));
+	mma_hash_init(&tl.seen);
+	o.pid = dsym_member_offset(dt->s, "task_struct", "pid");
+	o.cpu = dsym_member_offset(dt->s, "task_struct", "cpu");
+	ti = dsym_member_offset(dt->s, "task_struct", "thread_info");
+	o.ti_cpu = ti >= 0 && dsym_member_offset(dt->s, "thread_info", "cpu")
+		   >= 0 ? ti + dsym_member_offset(dt->s, "thread_info", "cpu")
+		   : -1;
+	o.tasks = dsym_member_offset(dt->s, "task_struct", "tasks");
+	o.signal = dsym_member_offset(dt->s, "task_struct", "signal");
+	o.thread_head = dsym_member_offset(dt->s, "signal_struct",
+					   "thread_head");
+	o.thread_node = dsym_member_offset(dt->s, "task_struct", "thread_node");
+	o.thread_group = dsym_member_offset(dt->s, "task_struct",
+					    "thread_group");
+	if (o.pid < 0 || o.tasks < 0 ||
+	    dsym_symbol(dt->s, "init_task", &init_task))
+		return -1;
+
+	/* the idle tasks (crash: get_idle_threads(), rq->idle) */
+	idle_off = dsym_member_offset(dt->s, "rq", "idle");
+	for (c = 0; idle_off >= 0 && c < dt->t.ncpus; c++)
+		if (!t_percpu_addr(dt, "runqueues", c, &rq) &&
+		    !read_u64(dt, rq + (uint64_t)idle_off, &idle) &&
+		    dread_is_kvaddr(dt->r, idle) &&
+		    !task_facts(dt, &o, idle, &pid, &cpu))
+			tl_add(&tl, idle, pid, cpu);
+	/* every thread group leader, then their threads */
+	head = init_task + (uint64_t)o.tasks;
+	if (!read_u64(dt, head, &next))
+		while (next != head && n++ < (1 << 22)) {
+			if (!dread_is_kvaddr(dt->r, next))
+				break;
+			task = next - (uint64_t)o.tasks;
+			if (task_facts(dt, &o, task, &pid, &cpu))
+				break;
+			tl_add(&tl, task, pid, cpu);
+			if (read_u64(dt, next, &next))
+				break;
+		}
+	nleaders = tl.n;
+	for (i = 0; i < nleaders; i++)
+		if (tl.v[i].pid > 0)
+			walk_threads(dt, &o, tl.v[i].addr, &tl);
+	qsort(tl.v, (size_t)tl.n, sizeof(*tl.v), by_pid);
+	*tasks = malloc((size_t)(tl.n ? tl.n : 1) * sizeof(**tasks));
+	if (!*tasks) {
+		free(tl.v);
+		mma_hash_free(&tl.seen);
+		return -1;
+	}
+	for (i = 0; i < tl.n; i++)
+		(*tasks)[i] = tl.v[i].addr;
+	n = tl.n;
+	free(tl.v);
+	mma_hash_free(&tl.seen);
+	return n;
+}
