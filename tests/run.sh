@@ -7,6 +7,10 @@
 #   foundation  the built crash opens all 12 real dumps; task counts match
 #               the guest's own; the extension builds and loads
 #   extension   every view on every real dump vs manifest and crash built-ins
+#   direct      the direct command (build/mmaudit, no crash) vs the extension
+#               inside crash: identical JSON of every view on every test and
+#               scenario dump; bad input (not a dump, cut, no symbols, wrong
+#               vmlinux) gives one line and exit 2
 #   faults      fault-injected dumps and wrong inputs
 #   flush       mmflush + TLB shootdown rules vs crash built-ins, stuck_flush/busy_flush scenarios
 #   slab        the glue's slab classifier: unit tests on a fake crash, then
@@ -27,7 +31,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit dsym fuzz tools foundation extension faults slab filtered flush scenarios mutate batch package}
+suites=${MMAUDIT_SUITES:-unit dsym fuzz tools foundation extension direct faults slab filtered flush scenarios mutate batch package}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -64,6 +68,7 @@ for s in $suites; do
         tools)      [ -x tests/tools/run.sh ] && { need_dumps; run_suite tools tests/tools/run.sh; } ;;
         foundation) need_dumps && run_suite foundation tests/foundation.py ;;
         extension)  need_dumps && run_suite extension tests/extension.py ;;
+        direct)     need_dumps && run_suite direct tests/direct.py ;;
         faults)     [ -x tests/faults.py ] && need_dumps && run_suite faults tests/faults.py ;;
         slab)       need_dumps && run_suite slab tests/slab.py ;;
         filtered)   need_dumps && run_suite filtered tests/filtered.py ;;

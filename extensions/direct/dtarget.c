@@ -190,13 +190,136 @@ t_kconfig(void *ctx, const char *name)
 	return 0;
 }
 
+static int read_u64(struct dtarget *dt, uint64_t a, uint64_t *v);
+
+/* ------------------------------------------------------------------ */
+/* module symbols (crash: store_module_symbols_*(), value_search())    */
+/* ------------------------------------------------------------------ */
+
+struct modsym {
+	uint64_t value;
+	char *name;
+};
+
+static int
+by_value(const void *a, const void *b)
+{
+	const struct modsym *x = a, *y = b;
+
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* every named, defined symbol of every loaded module (mod->kallsyms) */
+static void
+load_modsyms(struct dtarget *dt)
+{
+	long o_list = dsym_member_offset(dt->s, "module", "list");
+	long o_ks = dsym_member_offset(dt->s, "module", "kallsyms");
+	long o_sym = dsym_member_offset(dt->s, "mod_kallsyms", "symtab");
+	long o_num = dsym_member_offset(dt->s, "mod_kallsyms", "num_symtab");
+	long o_str = dsym_member_offset(dt->s, "mod_kallsyms", "strtab");
+	uint64_t head, next, ks, symtab, strtab;
+	uint32_t num;
+	int nmod = 0;
+
+	dt->modsyms_done = 1;
+	if (o_list < 0 || o_ks < 0 || o_sym < 0 || o_num < 0 || o_str < 0 ||
+	    dsym_symbol(dt->s, "modules", &head) || read_u64(dt, head, &next))
+		return;
+	while (next != head && nmod++ < 4096 && dread_is_kvaddr(dt->r, next)) {
+		uint64_t mod = next - (uint64_t)o_list;
+		unsigned char *syms = NULL;
+		uint32_t i;
+
+		if (read_u64(dt, mod + (uint64_t)o_ks, &ks) ||
+		    read_u64(dt, ks + (uint64_t)o_sym, &symtab) ||
+		    t_read(dt, ks + (uint64_t)o_num, &num, 4) ||
+		    read_u64(dt, ks + (uint64_t)o_str, &strtab) ||
+		    num > 1000000 || !(syms = malloc((size_t)num * 24 + 1)) ||
+		    t_read(dt, symtab, syms, (size_t)num * 24)) {
+			free(syms);
+			goto next;
+		}
+		for (i = 0; i < num; i++) {
+			const unsigned char *e = syms + (size_t)i * 24;
+			uint32_t name;
+			uint16_t shndx;
+			uint64_t value;
+			char buf[128];
+			struct modsym *nv;
+
+			memcpy(&name, e, 4);
+			memcpy(&shndx, e + 6, 2);
+			memcpy(&value, e + 8, 8);
+			if (!shndx || shndx >= 0xff00 || !value || !name ||
+			    t_read(dt, strtab + name, buf, 1))
+				continue;
+			/* the name: up to its NUL, within one read of 128 */
+			if (t_read(dt, strtab + name, buf, sizeof(buf)))
+				continue;
+			buf[sizeof(buf) - 1] = '\0';
+			if (!buf[0])
+				continue;
+			if (dt->nmodsyms == dt->modsymcap) {
+				int nc = dt->modsymcap ? dt->modsymcap * 2 : 1024;
+
+				nv = realloc(dt->modsyms, (size_t)nc * sizeof(*nv));
+				if (!nv)
+					break;
+				dt->modsyms = nv;
+				dt->modsymcap = nc;
+			}
+			dt->modsyms[dt->nmodsyms].value = value;
+			dt->modsyms[dt->nmodsyms].name = strdup(buf);
+			if (dt->modsyms[dt->nmodsyms].name)
+				dt->nmodsyms++;
+		}
+		free(syms);
+next:
+		if (read_u64(dt, next, &next))
+			break;
+	}
+	qsort(dt->modsyms, (size_t)dt->nmodsyms, sizeof(*dt->modsyms),
+	      by_value);
+}
+
+static int
+module_symbol(struct dtarget *dt, uint64_t addr, char *buf, size_t len,
+	      uint64_t *offset)
+{
+	int lo = 0, hi, mid;
+
+	if (!dt->modsyms_done)
+		load_modsyms(dt);
+	hi = dt->nmodsyms - 1;
+	if (hi < 0 || addr < dt->modsyms[0].value)
+		return -1;
+	while (lo < hi) {
+		mid = (lo + hi + 1) / 2;
+		if (dt->modsyms[mid].value <= addr)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (addr - dt->modsyms[lo].value >= (1 << 20))
+		return -1;
+	snprintf(buf, len, "%s", dt->modsyms[lo].name);
+	*offset = addr - dt->modsyms[lo].value;
+	return 0;
+}
+
+/* mmflush_symbol_name(): value_search(), kernel then module symbols */
 static int
 t_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len,
 	      uint64_t *offset)
 {
-	if (!addr || !dread_is_kvaddr(DT(ctx)->r, addr))
+	struct dtarget *dt = ctx;
+
+	if (!addr || !dread_is_kvaddr(dt->r, addr))
 		return -1;
-	return dsym_symbol_name(DT(ctx)->s, addr, buf, len, offset);
+	if (addr >= 0xffffffffc0000000ULL && addr < 0xffffffffff000000ULL)
+		return module_symbol(dt, addr, buf, len, offset);
+	return dsym_symbol_name(dt->s, addr, buf, len, offset);
 }
 
 /* mmflush_cpu_regs(): the dump's saved registers of a CPU */
@@ -348,6 +471,13 @@ dtarget_init(struct dtarget *dt, struct dread *r, struct dsym *s)
 void
 dtarget_free(struct dtarget *dt)
 {
+	int i;
+
+	for (i = 0; i < dt->nmodsyms; i++)
+		free(dt->modsyms[i].name);
+	free(dt->modsyms);
+	dt->modsyms = NULL;
+	dt->nmodsyms = 0;
 	free(dt->pcpu_off);
 	free(dt->ikconfig);
 	dt->pcpu_off = NULL;

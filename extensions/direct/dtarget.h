@@ -25,6 +25,8 @@ struct dtarget {
 	uint64_t max_pfn;
 	char *ikconfig;		/* the dump's kernel config text, or NULL */
 	int ikconfig_state;	/* 0 not tried, 1 loaded, -1 none */
+	struct modsym *modsyms;	/* loaded modules' symbols, by value */
+	int nmodsyms, modsymcap, modsyms_done;
 };
 
 /* fill dt->t for r and s (both stay owned by the caller) */
