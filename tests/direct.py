@@ -2,8 +2,9 @@
 """The direct command (build/mmaudit, no crash) against the extension inside
 the real crash: two readers of the same dump must print the same JSON.
 
-On every test dump (12; the 5.10 ones with --vmlinux, which they need) and on
-the scenario dumps present in the cache, each view the direct command has
+On every test dump (12; the 5.10 ones with --vmlinux, which they need), on
+the scenario dumps present in the cache, on the 20k-task benchmark dump (if
+made) and on the faults suite's fault-injected copies, each view the direct command has
 (check, task, list, cpu, flush, overview) is run by both; the JSON must be
 identical apart from timing fields ("ms", "timing_ms").  Any difference is a
 bug in one of the two readers.  Then bad input: a file that is no dump, a dump
@@ -126,6 +127,49 @@ def scenario_dumps():
     return out
 
 
+def fault_dumps(s, ds):
+    """the faults suite's injected copies (tests/faults.py: crash finds the
+    targets on the healthy dump, vmcore-inject patches a copy, crash + the
+    extension audit the copy): the direct command on the same copy must print
+    what the extension printed there"""
+    import faults
+    by = {(d.tag, d.mode, d.fmt): d for d in ds}
+    plans = (("bookworm-6.1", "6.1 faults", faults.plan_61), ("bullseye-5.10", "5.10 faults", faults.plan_510),
+             ("trixie-6.12", "6.12 faults", faults.plan_612))
+    with tempfile.TemporaryDirectory(prefix="mmaudit-direct-faults-", dir=os.environ.get("FAULTS_TMP")) as wd:
+        for tag, label, planner in plans:
+            d = by.get((tag, "live", "elf"))
+            if not d:
+                continue
+            c = faults.Chain(d, label, planner, wd, keep_copy=True)
+            c.run()
+            if not s.check(c.copy and c.fs and not c.fs.timed_out,
+                           "%s: injected copy audited by crash" % label,
+                           c.plan_err or c.problems or (c.inject_res and c.inject_res.stderr[-300:])):
+                c.drop_copy()
+                continue
+            extra = ["--vmlinux", d.plain_vmlinux] if needs_vmlinux(d) else []
+            for view, ext in VIEWS[:4]:
+                try:
+                    cj = c.fs.json(ext + ".json")
+                except ValueError as e:
+                    cj, why = None, e
+                if cj is None:
+                    s.not_ok("%s: %s -j of crash on the copy is JSON" % (label, ext))
+                    continue
+                rc, out, err = run_direct([view, "-j"] + extra + [c.copy])
+                try:
+                    dj = json.loads(out)
+                except ValueError as e:
+                    s.not_ok("%s: mmaudit %s -j is JSON" % (label, view), "exit %d, %s; %s" % (rc, e, err[-300:]))
+                    continue
+                dd = diff(norm(cj), norm(dj))
+                s.check(not dd, "%s (%s): mmaudit %s -j == %s -j inside crash" % (
+                    label, " ".join(f.key for f in c.faults), view, ext),
+                    "%d difference(s) (crash vs direct): %s" % (len(dd), "; ".join(x[:240] for x in dd[:4])))
+            c.drop_copy()
+
+
 def one_line_error(s, name, args, want_in):
     rc, out, err = run_direct(args)
     lines = [x for x in err.splitlines() if x.strip()]
@@ -174,6 +218,12 @@ def main():
     if os.environ.get("MMAUDIT_DIRECT_SCEN", "1") != "0":
         for d in scenario_dumps():
             compare_dump(s, d)
+    bench = os.path.join(CACHE, "dumps", "bench-bookworm-6.1", "live.elf")
+    vml = os.path.join(CACHE, "kernels", "bookworm-6.1", "vmlinux")
+    if os.environ.get("MMAUDIT_DIRECT_BENCH", "1") != "0" and os.path.exists(bench) and os.path.exists(vml):
+        compare_dump(s, Dump("bench-bookworm-6.1", "live", "elf", vml, bench, bench[:-4] + ".manifest.json"))
+    if os.environ.get("MMAUDIT_DIRECT_FAULTS", "1") != "0":
+        fault_dumps(s, ds)
     bad_input(s, ds)
     return s.finish()
 

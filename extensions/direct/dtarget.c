@@ -209,6 +209,21 @@ by_value(const void *a, const void *b)
 	return x->value < y->value ? -1 : x->value > y->value;
 }
 
+/* crash's strip_symbol_end(): "f.isra.0", "f.part.0", "f.llvm.N" are "f" */
+static void
+strip_symbol_end(char *name)
+{
+	static const char *const strip[] = { ".isra.", ".part.", ".llvm.", NULL };
+	char *p;
+	int i;
+
+	for (i = 0; strip[i]; i++)
+		if ((p = strstr(name, strip[i]))) {
+			*p = '\0';
+			return;
+		}
+}
+
 /* every named, defined symbol of every loaded module (mod->kallsyms) */
 static void
 load_modsyms(struct dtarget *dt)
@@ -258,6 +273,7 @@ load_modsyms(struct dtarget *dt)
 			if (t_read(dt, strtab + name, buf, sizeof(buf)))
 				continue;
 			buf[sizeof(buf) - 1] = '\0';
+			strip_symbol_end(buf);
 			if (!buf[0])
 				continue;
 			if (dt->nmodsyms == dt->modsymcap) {
