@@ -96,13 +96,37 @@ dsym_reserve(struct dsym *d, size_t nsyms, size_t pool)
 	return 0;
 }
 
+/*
+ * crash's strip_symbol_end(): gcc's clone suffixes ".isra.N", ".part.N"
+ * and clang's ".llvm.N" are cut from a name (the first of them found, in
+ * that order, and everything after it: "NF_HOOK.constprop.0.isra.0" is
+ * "NF_HOOK.constprop.0"); ".constprop.N" and ".cold" stay.
+ */
+static size_t
+strip_len(const char *name, size_t nlen)
+{
+	static const char *const strip[] = { ".isra.", ".part.", ".llvm." };
+	size_t i, k, sl;
+
+	for (i = 0; i < 3; i++) {
+		sl = strlen(strip[i]);
+		for (k = 0; k + sl <= nlen; k++)
+			if (name[k] == '.' && !memcmp(name + k, strip[i], sl))
+				return k;
+	}
+	return nlen;
+}
+
 /* append one symbol; 0 ok, -1 out of memory */
 int
 dsym_add(struct dsym *d, const char *name, size_t nlen, uint64_t addr,
 	 uint64_t size, char type)
 {
 	struct dsym_sym *s;
+	size_t keep = strip_len(name, nlen);
 
+	if (nlen - keep > 255)
+		keep = nlen;
 	if (d->nsyms == d->capsyms) {
 		size_t n = d->capsyms ? 2 * d->capsyms : 65536;
 
@@ -111,11 +135,11 @@ dsym_add(struct dsym *d, const char *name, size_t nlen, uint64_t addr,
 		d->syms = s;
 		d->capsyms = n;
 	}
-	if (d->pool_len + nlen + 1 > d->pool_cap) {
+	if (d->pool_len + nlen + 2 > d->pool_cap) {
 		size_t n = d->pool_cap ? 2 * d->pool_cap : 1 << 21;
 		char *p;
 
-		while (n < d->pool_len + nlen + 1)
+		while (n < d->pool_len + nlen + 2)
 			n *= 2;
 		if (!(p = realloc(d->pool, n)))
 			return -1;
@@ -126,11 +150,17 @@ dsym_add(struct dsym *d, const char *name, size_t nlen, uint64_t addr,
 	s->addr = addr;
 	s->size = size;
 	s->type = type;
+	s->cut = (uint8_t)(nlen - keep);
 	s->name = (uint32_t)d->pool_len;
-	s->hash = (uint32_t)dsym_hash(name, nlen);
-	memcpy(d->pool + d->pool_len, name, nlen);
-	d->pool[d->pool_len + nlen] = '\0';
-	d->pool_len += nlen + 1;
+	s->hash = (uint32_t)dsym_hash(name, keep);
+	memcpy(d->pool + d->pool_len, name, keep);
+	d->pool[d->pool_len + keep] = '\0';
+	d->pool_len += keep + 1;
+	if (keep < nlen) {
+		memcpy(d->pool + d->pool_len, name + keep, nlen - keep);
+		d->pool[d->pool_len + nlen - keep] = '\0';
+		d->pool_len += nlen - keep + 1;
+	}
 	return 0;
 }
 
@@ -234,23 +264,45 @@ dsym_nth(const struct dsym *d, size_t i, const char **name, uint64_t *addr,
 /* ------------------------------------------------------------------ */
 
 /*
- * Among symbols at one address, the one symbol_name() names: not a
- * "__" name (section delimiters: __start_..., __per_cpu_end), then a
- * global before a local, then the first name in strcmp order.  The rule
- * only has to be the same for both sources (kallsyms and .symtab list
- * aliases in different orders); crash's own choice among aliases
- * (symbols.c compare_syms(), value_search()) is not reproduced.
+ * Symbols at one address are ordered by name (strcmp), as crash's table
+ * is: asked with `sym` on the 6.1 test dump for 71 alias groups, crash
+ * named the first by strcmp for the exact address (__do_sys_geteuid, not
+ * __x64_sys_geteuid; _stext, not _text or startup_64) and the last for
+ * an address inside (startup_64+5, __x64_sys_geteuid+5): value_search()
+ * returns the entry before the first higher one.
  */
-static int
-alias_rank(const struct dsym *d, uint32_t i)
-{
-	const char *n = sname(d, i);
-	char t = d->syms[i].type;
+static const struct dsym *sort_d;
 
-	return (n[0] == '_' && n[1] == '_') * 2 + (t >= 'a' && t <= 'z');
+/* the i-th character of symbol x's unstripped name (0 past its end) */
+static int
+full_char(const struct dsym *d, uint32_t x, size_t i, size_t nl)
+{
+	const char *n = sname(d, x);
+
+	if (i < nl)
+		return (unsigned char)n[i];
+	if (!d->syms[x].cut || i - nl >= d->syms[x].cut)
+		return 0;
+	return (unsigned char)n[nl + 1 + (i - nl)];
 }
 
-static const struct dsym *sort_d;
+static int
+cmp_full(const struct dsym *d, uint32_t x, uint32_t y)
+{
+	size_t i, lx, ly;
+	int r;
+
+	if (!d->syms[x].cut && !d->syms[y].cut)
+		return strcmp(sname(d, x), sname(d, y));
+	lx = strlen(sname(d, x));
+	ly = strlen(sname(d, y));
+	for (i = 0;; i++) {
+		int a = full_char(d, x, i, lx), b = full_char(d, y, i, ly);
+
+		if ((r = a - b) || !a)
+			return r;
+	}
+}
 
 static int
 cmp_addr(const void *a, const void *b)
@@ -261,41 +313,32 @@ cmp_addr(const void *a, const void *b)
 
 	if (s->addr != t->addr)
 		return s->addr < t->addr ? -1 : 1;
-	if ((r = alias_rank(sort_d, x) - alias_rank(sort_d, y)))
-		return r;
-	if ((r = strcmp(sname(sort_d, x), sname(sort_d, y))))
+	if ((r = cmp_full(sort_d, x, y)))
 		return r;
 	return x < y ? -1 : x > y;
 }
 
-/* lowest address symbol_name() answers for: the kernel image (_text) */
-static uint64_t
-image_start(struct dsym *d)
-{
-	uint64_t a;
-
-	if (!dsym_symbol(d, "_text", &a) || !dsym_symbol(d, "_stext", &a) ||
-	    !dsym_symbol(d, "startup_64", &a))
-		return a;
-	return 0;
-}
-
+/*
+ * The table symbol_name() searches, as crash builds its own on x86_64:
+ * every symbol in (address, unstripped name) order (symbols.c
+ * gnu_qsort()), from the first "_text" or "_stext" of that order on
+ * (x86_64_verify_symbol(): what sorts before it - the per-CPU symbols
+ * apart, which value_search() never answers - is dropped: ".text",
+ * "__pfx_..." at _text's address).
+ */
 static int
 build_by_addr(struct dsym *d)
 {
-	uint64_t lo = image_start(d);
-	size_t i, n = 0;
+	uint64_t lo = 0;
+	size_t i, n = 0, first;
 
+	if (dsym_symbol(d, "_text", &lo) && dsym_symbol(d, "_stext", &lo))
+		lo = 0;
 	if (!(d->by_addr = malloc((d->nsyms + 1) * sizeof(*d->by_addr))))
 		return -1;
-	for (i = 0; i < d->nsyms; i++) {
-		char t = d->syms[i].type;
-
-		if (d->syms[i].addr < lo || t == 'A' || t == 'a' ||
-		    t == 'U' || t == 'u' || t == 'N' || t == 'n')
-			continue;
-		d->by_addr[n++] = (uint32_t)i;
-	}
+	for (i = 0; i < d->nsyms; i++)
+		if (d->syms[i].addr >= lo)
+			d->by_addr[n++] = (uint32_t)i;
 	sort_d = d;
 	/* kallsyms is in address order already: sort the alias groups only */
 	for (i = 1; i < n; i++)
@@ -315,14 +358,33 @@ build_by_addr(struct dsym *d)
 				      cmp_addr);
 		}
 	}
-	d->sorted = (int)n;
+	for (first = 0; first < n; first++) {
+		const char *nm = sname(d, d->by_addr[first]);
+
+		if (!strcmp(nm, "_text") || !strcmp(nm, "_stext"))
+			break;
+	}
+	if (first == n)
+		first = 0;
+	memmove(d->by_addr, d->by_addr + first,
+		(n - first) * sizeof(*d->by_addr));
+	d->sorted = (int)(n - first);
 	return 0;
 }
 
 /*
  * The symbol at or below addr, as crash's value_search() for a kernel
  * image address: NULL (-1) below the first or above the last symbol of
- * the image.  Module symbols are not in either source.
+ * the table.  At an exact address the first symbol of that address in
+ * the table's order, except that a ".text.*", "SyS_*"/"compat_SyS_*" or
+ * "*_text_start*" name gives way to the next symbol of the same address
+ * (each rule once, in that order); inside, the last symbol at the highest
+ * address below (crash returns the entry before the first higher one).
+ * Module symbols are in neither source.  crash's table also has the
+ * vmlinux's section symbols (".exit.text", "__bug_table") and .LC labels:
+ * the vmlinux source has them as crash does; kallsyms never has them, so
+ * from the dump alone an address where crash answers one of those is
+ * named differently.
  */
 int
 dsym_symbol_name(struct dsym *d, uint64_t addr, char *buf, size_t len,
@@ -349,10 +411,20 @@ dsym_symbol_name(struct dsym *d, uint64_t addr, char *buf, size_t len,
 		else
 			hi = mid;
 	}
-	/* the first alias at that address */
-	while (lo > 0 && d->syms[d->by_addr[lo - 1]].addr ==
-	       d->syms[d->by_addr[lo]].addr)
-		lo--;
+	if (d->syms[d->by_addr[lo]].addr == addr) {
+		while (lo > 0 && d->syms[d->by_addr[lo - 1]].addr == addr)
+			lo--;
+#define NEXT_SAME (lo + 1 < n && d->syms[d->by_addr[lo + 1]].addr == addr)
+		if (!strncmp(sname(d, d->by_addr[lo]), ".text.", 6) && NEXT_SAME)
+			lo++;
+		if ((!strncmp(sname(d, d->by_addr[lo]), "SyS_", 4) ||
+		     !strncmp(sname(d, d->by_addr[lo]), "compat_SyS_", 11)) &&
+		    NEXT_SAME)
+			lo++;
+		if (strstr(sname(d, d->by_addr[lo]), "_text_start") && NEXT_SAME)
+			lo++;
+#undef NEXT_SAME
+	}
 	i = d->by_addr[lo];
 	if (buf && len)
 		snprintf(buf, len, "%s", sname(d, i));

@@ -2,6 +2,9 @@
  * dsym_elf.c - symbols and types from a vmlinux: its ELF .symtab (libelf)
  * moved by the dump's KASLR offset, and its .BTF section (libbpf).
  *
+ * Symbols as crash's bfd reads them: section symbols too, named by their
+ * section (".exit.text": crash's value_search() answers them).
+ *
  * Relocation as crash does it on x86_64 (symbols.c relocate()): a symbol
  * inside the kernel image moves, one outside does not - the per-CPU
  * variables (section .data..percpu is linked at address 0) and absolute
@@ -54,7 +57,7 @@ dsym_from_vmlinux(const char *path, uint64_t kaslr_offset, char *err,
 	Elf_Scn *scn = NULL, *symscn = NULL;
 	GElf_Shdr sh, symsh = { 0 };
 	GElf_Shdr *shdrs = NULL;
-	size_t nsec = 0, i, n;
+	size_t nsec = 0, i, n, shstr;
 	uint64_t lo = UINT64_MAX;
 	Elf_Data *data;
 	int fd;
@@ -72,6 +75,8 @@ dsym_from_vmlinux(const char *path, uint64_t kaslr_offset, char *err,
 		dsym_err(err, errlen, "%s: not an ELF file", path);
 		goto fail;
 	}
+	if (elf_getshdrstrndx(e, &shstr))
+		shstr = (size_t)-1;
 	if (!(shdrs = calloc(nsec ? nsec : 1, sizeof(*shdrs))))
 		goto nomem;
 	while ((scn = elf_nextscn(e, scn))) {
@@ -105,10 +110,16 @@ dsym_from_vmlinux(const char *path, uint64_t kaslr_offset, char *err,
 		if (!gelf_getsym(data, (int)i, &s))
 			continue;
 		type = GELF_ST_TYPE(s.st_info);
-		if (type == STT_SECTION || type == STT_FILE ||
-		    s.st_shndx == SHN_UNDEF || !s.st_name)
+		if (type == STT_FILE || s.st_shndx == SHN_UNDEF)
 			continue;
-		nm = elf_strptr(e, symsh.sh_link, s.st_name);
+		/* a section symbol: bfd (and so crash) names it by section */
+		if (type == STT_SECTION)
+			nm = s.st_shndx < nsec && shstr != (size_t)-1 ?
+				elf_strptr(e, shstr, shdrs[s.st_shndx].sh_name) :
+				NULL;
+		else
+			nm = s.st_name ? elf_strptr(e, symsh.sh_link, s.st_name) :
+				NULL;
 		if (!nm || !*nm)
 			continue;
 		v = s.st_value;

@@ -17,6 +17,8 @@ struct dsym_sym {
 	uint32_t name;		/* offset into dsym.pool */
 	uint32_t hash;		/* of the name (dsym_hash) */
 	char type;		/* nm type letter ('T', 'd', ...) */
+	uint8_t cut;		/* length of the suffix crash strips from
+				 * the name (".isra.0"), stored after it */
 };
 
 struct dsym {

@@ -11,7 +11,9 @@
 #     another boot than the fixture - or refuses in one line when the
 #     dump's VMCOREINFO has no kallsyms (5.10);
 #   - every kallsyms symbol equals the vmlinux's .symtab symbol + offset;
-#   - symbol_name and enumerators agree between the two sources;
+#   - symbol_name and enumerators agree between the two sources, and
+#     symbol_name names text addresses as crash's `sym` did
+#     (tests/direct/fixtures/<tag>.symname, record-symnames.sh);
 # and prints the construction times.  Needs the cached dumps (make dumps).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -23,7 +25,9 @@ while read -r tag _ _ vmlinux vmcore _; do
     fix=$ROOT/tests/unit/fixtures/$tag.txt
     [ -f "$fix" ] || continue
     n=$((n + 1))
-    out=$("$BIN" "$fix" "$vmlinux" "$vmcore" 2>&1)
+    sn=$ROOT/tests/direct/fixtures/$tag.symname
+    [ -f "$sn" ] || sn=
+    out=$("$BIN" "$fix" "$vmlinux" "$vmcore" $sn 2>&1)
     rc=$?
     # the program's own ok/not ok lines, prefixed with the kernel
     while IFS= read -r line; do

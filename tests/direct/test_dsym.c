@@ -373,6 +373,54 @@ compare_symbol_name(struct dsym *ks, struct dsym *vm)
 	   n);
 }
 
+/*
+ * symbol_name against crash's `sym ADDR` answers (tests/direct/fixtures/
+ * <tag>.symname, link-time addresses): this source moved by kaslr must
+ * name each address as crash did.  An answer naming a symbol the source
+ * does not have (crash's table also holds section symbols and .LC
+ * labels; kallsyms lacks both) is counted, not failed.
+ */
+static void
+check_symnames(struct dsym *d, const char *what, const char *path,
+	       uint64_t kaslr)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], name[256], got[256];
+	uint64_t a, off, goff;
+	int n = 0, bad = 0, gap = 0, r;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "symname %" SCNx64 " %255s %" SCNu64, &a, name,
+			   &off) != 3)
+			continue;
+		n++;
+		got[0] = '\0';
+		goff = 0;
+		r = dsym_symbol_name(d, a + kaslr, got, sizeof(got), &goff);
+		if (!strcmp(name, "-") ? r != 0 :
+		    (!r && !strcmp(got, name) && goff == off))
+			continue;
+		if (strcmp(name, "-") && dsym_symbol(d, name, NULL)) {
+			if (++gap <= 5)
+				printf("# %s: symbol_name(%#" PRIx64 "): got %s+%"
+				       PRIu64 ", crash %s+%" PRIu64 " (a symbol "
+				       "this source lacks)\n", what, a,
+				       r ? "-" : got, goff, name, off);
+			continue;
+		}
+		if (++bad <= 10)
+			printf("# %s: symbol_name(%#" PRIx64 "): got %s+%" PRIu64
+			       ", crash %s+%" PRIu64 "\n", what, a,
+			       r ? "-" : got, goff, name, off);
+	}
+	fclose(f);
+	ok(n > 0 && !bad, "%s: symbol_name as crash's `sym` for %d addresses "
+	   "(%d differ; %d named by crash with a symbol %s lacks)", what, n,
+	   bad, gap, what);
+}
+
 /* KERNELOFFSET=<hex> of the VMCOREINFO text, 0 if none */
 static uint64_t
 kerneloffset(const char *vi)
@@ -408,7 +456,7 @@ compare_enums(struct dsym *ks, struct dsym *vm)
 int
 main(int argc, char **argv)
 {
-	const char *fixture, *vmlinux, *dump = NULL;
+	const char *fixture, *vmlinux, *dump = NULL, *symnames = NULL;
 	char *vi = NULL;
 	struct dsym *vm, *vm2 = NULL, *ks = NULL;
 	char err[512];
@@ -417,13 +465,16 @@ main(int argc, char **argv)
 	int found, n, bad;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s FIXTURE VMLINUX [DUMP]\n", argv[0]);
+		fprintf(stderr, "usage: %s FIXTURE VMLINUX [DUMP [SYMNAMES]]\n",
+			argv[0]);
 		return 2;
 	}
 	fixture = argv[1];
 	vmlinux = argv[2];
-	if (argc > 3)
+	if (argc > 3 && *argv[3])
 		dump = argv[3];
+	if (argc > 4)
+		symnames = argv[4];
 	reloc = fixture_relocate(fixture, &found);
 	kaslr = -reloc;		/* crash's kt->relocate is -KASLR offset */
 	ok(found, "%s: relocate %#" PRIx64 " (KASLR offset %#" PRIx64 ")",
@@ -440,6 +491,8 @@ main(int argc, char **argv)
 	bad = check_fixture(vm, fixture, "vmlinux", 0, &n);
 	ok(!bad && n > 0, "vmlinux+btf reproduces all %d answers of crash "
 	   "(%d differ)", n, bad);
+	if (symnames)
+		check_symnames(vm, "vmlinux", symnames, kaslr);
 
 	if (!dump)
 		goto out;
@@ -474,6 +527,8 @@ main(int argc, char **argv)
 		goto out;
 	compare_symbols(ks, vm2);
 	compare_symbol_name(ks, vm2);
+	if (symnames)
+		check_symnames(ks, "kallsyms", symnames, dkaslr);
 	compare_enums(ks, vm2);
 out:
 	dsym_free(ks);
