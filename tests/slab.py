@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""slab: the crash glue's slab classifier (extensions/mmslab.c) and helpers
-(extensions/mmglue.c).
+"""slab: the slab classifier (the crash-free core's SLUB walk,
+extensions/core/slab.c, behind the crash glue extensions/mmslab.c) and the
+glue's helpers (extensions/mmglue.c).
 
 1. Unit level, for kernels that cannot be booted here (CONFIG_SLAB, SLOB,
    SLUB before v4.4, v6.10 page types, KFENCE pools): tests/glue/
@@ -18,6 +19,7 @@
 
 Environment: CRASH, MMAUDIT_CACHE (as the other suites).
 """
+import glob
 import os
 import re
 import subprocess
@@ -52,14 +54,16 @@ def build(s, with_unit=True):
     inc = ["-I" + os.path.join(ROOT, "tests", "glue", "shim"), "-I" + CRASH_SRC,
            "-I" + os.path.join(ROOT, "extensions"), "-I" + os.path.join(ROOT, "extensions", "core")]
     ext = [os.path.join(ROOT, "extensions", f) for f in ("mmglue.c", "mmslab.c")]
+    # the walk itself is the crash-free core's (extensions/core/slab.c)
+    core = sorted(glob.glob(os.path.join(ROOT, "extensions", "core", "*.c")))
     r1 = None
     if with_unit:
         r1 = subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Wextra"] + crash_flags() + inc +
-                            ["-o", UNIT, os.path.join(ROOT, "tests", "glue", "test_mmslab.c")],
+                            ["-o", UNIT, os.path.join(ROOT, "tests", "glue", "test_mmslab.c")] + core,
                             capture_output=True, text=True)
         s.check(r1.returncode == 0, "test_mmslab builds against crash's defs.h", r1.stderr[-800:])
     r2 = subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-shared", "-fPIC", "-rdynamic"] + crash_flags() +
-                        inc[1:] + ["-o", MMGTEST, os.path.join(ROOT, "tests", "glue", "mmgtest.c")] + ext,
+                        inc[1:] + ["-o", MMGTEST, os.path.join(ROOT, "tests", "glue", "mmgtest.c")] + ext + core,
                         capture_output=True, text=True)
     s.check(r2.returncode == 0, "mmgtest.so builds", r2.stderr[-800:])
     return r1 is not None and r1.returncode == 0, r2.returncode == 0

@@ -534,6 +534,9 @@ struct mma_model {
 	double build_ms;	/* init .. end of build */
 	/* phases (ms): adapter's tasks, CPUs, list walk, mms, rules */
 	double ms_tasks, ms_cpus, ms_walk, ms_mms, ms_rules;
+	/* the core's SLUB walk, for a target with page_of and no
+	 * slab_classify (mma_model_slab()); NULL until first used */
+	struct mma_slabck *slab;
 };
 
 /* options for building */
@@ -555,6 +558,13 @@ int mma_model_find_task(const struct mma_model *m, uint64_t addr);
 int mma_model_add_task(struct mma_model *m, uint64_t addr, unsigned src);
 
 /* mms.c */
+/*
+ * enum mma_slab of an mm pointer: the target's slab_classify when it has
+ * one, else the core's SLUB walk (slab.c) when it gives page_of, else
+ * MMA_SLAB_UNKNOWN; cache as slab_classify's
+ */
+int mma_model_slab(struct mma_model *m, uint64_t addr, char *cache,
+		   size_t len);
 /* also show this mm even if no task or CPU reaches it (before build) */
 int mma_model_add_mm(struct mma_model *m, uint64_t addr);
 /* read nwords words of a cpumask at addr; 0 ok */

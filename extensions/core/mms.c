@@ -168,12 +168,35 @@ mma_add_mm(struct mma_model *m, uint64_t addr, unsigned ref)
 	decode_mm_mask(m, x);
 
 	x->slab = MMA_SLAB_UNKNOWN;
-	if ((!x->is_static || x->is_static == MMA_STATIC_POKING_MM) &&
-	    m->t->slab_classify)
-		x->slab = m->t->slab_classify(m->t->ctx, addr, x->slab_cache,
-					      sizeof(x->slab_cache));
+	if (!x->is_static || x->is_static == MMA_STATIC_POKING_MM)
+		x->slab = mma_model_slab(m, addr, x->slab_cache,
+					 sizeof(x->slab_cache));
 	x->slab_cache[sizeof(x->slab_cache) - 1] = '\0';
 	return idx;
+}
+
+/**
+ * mma_model_slab - slab classification of an mm pointer
+ *
+ * The target's own slab_classify wins (crash keeps one walk for the whole
+ * session); a target that gives page_of instead gets the core's SLUB walk
+ * (slab.c), one per model: per-CPU slabs read once per build.
+ */
+int
+mma_model_slab(struct mma_model *m, uint64_t addr, char *cache, size_t len)
+{
+	if (len)
+		cache[0] = '\0';
+	if (m->t->slab_classify)
+		return m->t->slab_classify(m->t->ctx, addr, cache, len);
+	if (!m->t->page_of)
+		return MMA_SLAB_UNKNOWN;
+	if (!m->slab) {
+		if (!(m->slab = malloc(sizeof(*m->slab))))
+			return MMA_SLAB_UNKNOWN;
+		mma_slab_init(m->slab, m->t);
+	}
+	return mma_slab_classify(m->slab, addr, cache, len);
 }
 
 /**

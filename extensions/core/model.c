@@ -79,6 +79,9 @@ mma_model_free(struct mma_model *m)
 	free(m->online);
 	mma_hash_free(&m->taskh);
 	mma_hash_free(&m->mmh);
+	if (m->slab)
+		mma_slab_free(m->slab);
+	free(m->slab);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -85,6 +85,8 @@ datatype_info(char *s, char *m, struct datatype_member *dm)
 			return t->size;
 		if (dm == MEMBER_TYPE_REQUEST)
 			return t->tc;
+		if (dm == MEMBER_TYPE_NAME_REQUEST)
+			return 0;	/* no type name */
 		return t->off;
 	}
 	return -1;
@@ -128,14 +130,53 @@ symbol_value(char *name)
 	return s ? s->value : 0;
 }
 
+/*
+ * The symbol's type code, and its size in req->length: a pointer's 8
+ * bytes, or len elements of the struct of the same name (kfence_metadata)
+ * or of chars (__kfence_pool).
+ */
 int
 get_symbol_type(char *name, char *member, struct gnu_request *req)
 {
 	struct fsym *s = sym(name);
+	long esz;
 
 	(void)member;
-	(void)req;
-	return s ? s->tc : TYPE_CODE_UNDEF;
+	if (!s)
+		return TYPE_CODE_UNDEF;
+	if (req) {
+		esz = datatype_info(name, NULL, STRUCT_SIZE_REQUEST);
+		req->length = s->tc == TYPE_CODE_ARRAY ?
+			      s->len * (esz > 0 ? esz : 1) : 8;
+	}
+	return s->tc;
+}
+
+/* what the target's other callbacks (mmglue.c) need from crash */
+void
+gdb_interface(struct gnu_request *req)
+{
+	req->flags |= GNU_COMMAND_FAILED;
+}
+
+int
+get_kernel_config(char *name, char **val)
+{
+	(void)name;
+	(void)val;
+	return IKCONFIG_N;
+}
+
+char *
+getbuf(long n)
+{
+	return calloc(1, (size_t)n);
+}
+
+void
+freebuf(char *p)
+{
+	free(p);
 }
 
 int
@@ -444,12 +485,14 @@ build_modern(int how, const struct fenum *e)
 	memset(memmap, 0, sizeof(memmap));
 	memset(excluded_phys, 0, sizeof(excluded_phys));
 	excluded_memmap = 0;
+	mmslab_reset();
 	memset(&S, 0, sizeof(S));
 	nsyms = 0;
 	types = slub_modern;
 	enums = e;
 
 	add_sym("mm_cachep", MM_CACHEP, TYPE_CODE_PTR, 0);
+	add_sym("runqueues", 0x1000, TYPE_CODE_STRUCT, 0);
 	wr(MM_CACHEP, MM_CACHE, 8);
 	write_cache(MM_CACHE, "mm_struct", NAMES, 1);
 	write_cache(TASK_CACHE, "task_struct", NAMES + 0x40, 1);
@@ -554,6 +597,7 @@ t_excluded(void)
 	      "suffice -> still inside");
 	excluded_phys[(OBJ(3) + FP_OFFSET - KVBASE) / PG] = 0;
 	excluded_phys[0] = 1;	/* kmem_cache_cpu unreadable */
+	mmslab_reset();
 	memset(&S, 0, sizeof(S));
 	check(mmslab_status() != NULL && classify(OBJ(1), NULL) ==
 	      MMA_SLAB_UNKNOWN, "kmem_cache excluded -> classifier off, unknown");
@@ -582,7 +626,7 @@ t_hardened_plain(void)
 	wr(OBJ(5) + FP_OFFSET, 0 ^ RANDOM ^ (OBJ(5) + FP_OFFSET), 8);
 	wr(OBJ(7) + FP_OFFSET, 0 ^ RANDOM ^ (OBJ(7) + FP_OFFSET), 8);
 	check(classify(OBJ(5), NULL) == MMA_SLAB_FREE &&
-	      classify(OBJ(1), NULL) == MMA_SLAB_ALLOC && S.fp_mode == FP_PLAIN,
+	      classify(OBJ(1), NULL) == MMA_SLAB_ALLOC && S.fp_mode == MMA_FP_PLAIN,
 	      "hardened freelist without swab (older kernels) decoded");
 	/* a list that decodes in no mode: unknown, not alloc */
 	build_modern(MARK_PGTY, e_pgty);
@@ -662,11 +706,13 @@ build_pre44(const struct fenum *e, ulong tail_bits)
 	memset(physmem, 0, sizeof(physmem));
 	memset(memmap, 0, sizeof(memmap));
 	memset(excluded_phys, 0, sizeof(excluded_phys));
+	mmslab_reset();
 	memset(&S, 0, sizeof(S));
 	nsyms = 0;
 	types = slub_pre44;
 	enums = e;
 	add_sym("mm_cachep", MM_CACHEP, TYPE_CODE_PTR, 0);
+	add_sym("runqueues", 0x1000, TYPE_CODE_STRUCT, 0);
 	wr(MM_CACHEP, MM_CACHE, 8);
 	wr(MM_CACHE + 0, CPU_SLAB, 8);
 	wr(MM_CACHE + 24, OBJ_SIZE, 4);
@@ -725,6 +771,7 @@ t_other_allocators(void)
 {
 	build_modern(MARK_FLAG, e_flag);
 	types = slab_kernel;
+	mmslab_reset();
 	memset(&S, 0, sizeof(S));
 	check(mmslab_status() && strstr(mmslab_status(), "CONFIG_SLAB"),
 	      "CONFIG_SLAB kernel: classifier off, says CONFIG_SLAB");
@@ -734,6 +781,7 @@ t_other_allocators(void)
 
 	build_modern(MARK_FLAG, e_flag);
 	types = slob_kernel;
+	mmslab_reset();
 	memset(&S, 0, sizeof(S));
 	check(mmslab_status() && classify(OBJ(1) + 8, NULL) ==
 	      MMA_SLAB_UNKNOWN && classify(kv(PLAIN_PFN, 0), NULL) ==
@@ -741,6 +789,7 @@ t_other_allocators(void)
 
 	build_modern(MARK_FLAG, e_pre44_tail);
 	types = slub_cpu_array;
+	mmslab_reset();
 	memset(&S, 0, sizeof(S));
 	check(mmslab_status() && classify(OBJ(1) + 8, NULL) ==
 	      MMA_SLAB_UNKNOWN, "SLUB with a cpu_slab[NR_CPUS] array "
@@ -749,7 +798,7 @@ t_other_allocators(void)
 
 /* mmg_addr_state() on the answers a dump reader can give */
 static void
-t_addr_state(void)
+t_addrstate(void)
 {
 	pc->readmem = fake_reader;
 	pc->flags = DISKDUMP;
@@ -827,7 +876,7 @@ main(void)
 	t_kfence();
 	t_pre44();
 	t_other_allocators();
-	t_addr_state();
+	t_addrstate();
 	t_percpu();
 	printf("test_mmslab: %d passed, %d failed\n", count - failures,
 	       failures);
