@@ -5,10 +5,11 @@
  *   crash> extend mmaudit.so
  *   crash> mmcheck
  *
- * This file is the thin crash adapter: it implements the core's target
- * (struct mma_target) with crash APIs, hands the core crash's task table
- * and each CPU's active task, and registers the commands.  All decoding
- * and rule logic lives in core/ (plain C, unit-tested without crash).
+ * This file is the thin crash adapter: it hands the core crash's target
+ * (struct mma_target, built on crash APIs by mmg_target_init() in
+ * mmglue.c), crash's task table and each CPU's active task, and registers
+ * the commands.  All decoding and rule logic lives in core/ (plain C,
+ * unit-tested without crash).
  */
 #include <dlfcn.h>
 #include <stdarg.h>
