@@ -14,6 +14,9 @@
 #   - symbol_name and enumerators agree between the two sources, and
 #     symbol_name names text addresses as crash's `sym` did
 #     (tests/direct/fixtures/<tag>.symname, record-symnames.sh);
+#   - every member offset, struct size and enumerator crash printed for
+#     the structs the core and the slab walk read (<tag>.types,
+#     record-types.sh);
 # and prints the construction times.  Needs the cached dumps (make dumps).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -27,7 +30,9 @@ while read -r tag _ _ vmlinux vmcore _; do
     n=$((n + 1))
     sn=$ROOT/tests/direct/fixtures/$tag.symname
     [ -f "$sn" ] || sn=
-    out=$("$BIN" "$fix" "$vmlinux" "$vmcore" $sn 2>&1)
+    ty=$ROOT/tests/direct/fixtures/$tag.types
+    [ -f "$ty" ] || ty=
+    out=$("$BIN" "$fix" "$vmlinux" "$vmcore" "$sn" "$ty" 2>&1)
     rc=$?
     # the program's own ok/not ok lines, prefixed with the kernel
     while IFS= read -r line; do

@@ -421,6 +421,52 @@ check_symnames(struct dsym *d, const char *what, const char *path,
 	   bad, gap, what);
 }
 
+/*
+ * Every member offset, struct size and enumerator crash printed for the
+ * structs the core and the slab walk read (tests/direct/fixtures/
+ * <tag>.types, record-types.sh: `struct -o`, `p/d`).
+ */
+static void
+check_types(struct dsym *d, const char *what, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], a[256], b[256], c[256];
+	int n = 0, bad = 0, nf;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char got[300], want[300];
+
+		nf = sscanf(line, "%*s %255s %255s %255s", a, b, c);
+		got[0] = want[0] = '\0';
+		if (!strncmp(line, "offset ", 7) && nf == 3) {
+			snprintf(got, sizeof(got), "%ld", dsym_member_offset(d, a, b));
+			snprintf(want, sizeof(want), "%s", c);
+		} else if (!strncmp(line, "size ", 5) && nf >= 2) {
+			snprintf(got, sizeof(got), "%ld", dsym_struct_size(d, a));
+			snprintf(want, sizeof(want), "%s", b);
+		} else if (!strncmp(line, "enum ", 5) && nf >= 2) {
+			long long v;
+
+			if (dsym_enum_value(d, a, &v))
+				snprintf(got, sizeof(got), "-");
+			else
+				snprintf(got, sizeof(got), "%lld", v);
+			snprintf(want, sizeof(want), "%s", b);
+		} else {
+			continue;
+		}
+		n++;
+		if (strcmp(got, want) && ++bad <= 10)
+			printf("# %s: %.*s: got %s, crash %s\n", what,
+			       (int)strcspn(line, "\n"), line, got, want);
+	}
+	fclose(f);
+	ok(n > 0 && !bad, "%s: %d member offsets, struct sizes and enumerators "
+	   "as crash's struct -o / p/d (%d differ)", what, n, bad);
+}
+
 /* KERNELOFFSET=<hex> of the VMCOREINFO text, 0 if none */
 static uint64_t
 kerneloffset(const char *vi)
@@ -456,7 +502,8 @@ compare_enums(struct dsym *ks, struct dsym *vm)
 int
 main(int argc, char **argv)
 {
-	const char *fixture, *vmlinux, *dump = NULL, *symnames = NULL;
+	const char *fixture, *vmlinux, *dump = NULL, *symnames = NULL,
+		   *types = NULL;
 	char *vi = NULL;
 	struct dsym *vm, *vm2 = NULL, *ks = NULL;
 	char err[512];
@@ -465,7 +512,8 @@ main(int argc, char **argv)
 	int found, n, bad;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s FIXTURE VMLINUX [DUMP [SYMNAMES]]\n",
+		fprintf(stderr, "usage: %s FIXTURE VMLINUX [DUMP [SYMNAMES "
+			"[TYPES]]]\n",
 			argv[0]);
 		return 2;
 	}
@@ -473,8 +521,10 @@ main(int argc, char **argv)
 	vmlinux = argv[2];
 	if (argc > 3 && *argv[3])
 		dump = argv[3];
-	if (argc > 4)
+	if (argc > 4 && *argv[4])
 		symnames = argv[4];
+	if (argc > 5 && *argv[5])
+		types = argv[5];
 	reloc = fixture_relocate(fixture, &found);
 	kaslr = -reloc;		/* crash's kt->relocate is -KASLR offset */
 	ok(found, "%s: relocate %#" PRIx64 " (KASLR offset %#" PRIx64 ")",
@@ -493,6 +543,8 @@ main(int argc, char **argv)
 	   "(%d differ)", n, bad);
 	if (symnames)
 		check_symnames(vm, "vmlinux", symnames, kaslr);
+	if (types)
+		check_types(vm, "vmlinux", types);
 
 	if (!dump)
 		goto out;
@@ -529,6 +581,8 @@ main(int argc, char **argv)
 	compare_symbol_name(ks, vm2);
 	if (symnames)
 		check_symnames(ks, "kallsyms", symnames, dkaslr);
+	if (types)
+		check_types(ks, "kallsyms", types);
 	compare_enums(ks, vm2);
 out:
 	dsym_free(ks);
