@@ -141,7 +141,7 @@ dsym_from_dump(dsym_read_fn rd, void *rctx, const char *vi, char *err,
 		dsym_err(err, errlen, "kallsyms tables not readable in the dump");
 		return NULL;
 	}
-	if (!num || num > (1u << 24)) {
+	if (!num || num > (1u << 22)) {
 		dsym_err(err, errlen, "kallsyms_num_syms %u is not plausible", num);
 		return NULL;
 	}
@@ -185,7 +185,7 @@ dsym_from_dump(dsym_read_fn rd, void *rctx, const char *vi, char *err,
 				s.len = len;
 		}
 	}
-	if (dsym_reserve(d, num, (size_t)num * 32))
+	if (dsym_reserve(d, num, (size_t)num * 24))
 		goto nomem;
 	for (i = 0; i < num; i++) {
 		size_t len, n = 0, k;

@@ -467,6 +467,74 @@ check_types(struct dsym *d, const char *what, const char *path)
 	   "as crash's struct -o / p/d (%d differ)", what, n, bad);
 }
 
+/*
+ * Hostile dumps: dsym_from_dump() with one of its reads corrupted (random
+ * bytes over part or all of the buffer, the k-th read of a clean run, for
+ * every k in turn and seeds) must return a dsym or NULL with a one-line
+ * reason - never crash, hang or read without bound.
+ */
+static int nreads, bad_read, bad_mode;
+static unsigned seed;
+
+static int
+kread_bad(void *rctx, uint64_t addr, void *buf, size_t len)
+{
+	int r = kread(rctx, addr, buf, len), k = nreads++;
+
+	if (r || k != bad_read)
+		return r;
+	if (bad_mode == 0) {
+		memset(buf, 0xff, len);
+	} else {
+		size_t i, from = rand_r(&seed) % len,
+			n = 1 + rand_r(&seed) % (bad_mode == 1 ? 16 : len);
+
+		for (i = from; i < len && i < from + n; i++)
+			((unsigned char *)buf)[i] = (unsigned char)rand_r(&seed);
+	}
+	return 0;
+}
+
+static void
+check_hostile(const char *vi)
+{
+	struct dsym *d;
+	char err[512];
+	int clean, k, m, made = 0, refused = 0, badmsg = 0;
+
+	nreads = 0;
+	bad_read = -1;
+	d = dsym_from_dump(kread_bad, NULL, vi, err, sizeof(err));
+	clean = nreads;
+	dsym_free(d);
+	for (k = 0; k < clean; k++)
+		for (m = 0; m < 3; m++) {
+			uint64_t a;
+
+			nreads = 0;
+			bad_read = k;
+			bad_mode = m;
+			seed = (unsigned)(k * 3 + m + 1);
+			err[0] = '\0';
+			d = dsym_from_dump(kread_bad, NULL, vi, err, sizeof(err));
+			if (d) {
+				made++;
+				/* whatever it decoded answers without crashing */
+				dsym_symbol(d, "init_task", &a);
+				dsym_member_offset(d, "task_struct", "mm");
+				dsym_symbol_size(d, "task_state_array");
+				dsym_symbol_name(d, a, err, sizeof(err), &a);
+				dsym_free(d);
+			} else {
+				refused++;
+				badmsg += !err[0] || strchr(err, '\n') != NULL;
+			}
+		}
+	ok(clean > 0 && !badmsg, "hostile dump: %d corrupted reads (each of "
+	   "the %d reads, 3 ways): %d decoded, %d refused in one line", 3 * clean,
+	   clean, made, refused);
+}
+
 /* KERNELOFFSET=<hex> of the VMCOREINFO text, 0 if none */
 static uint64_t
 kerneloffset(const char *vi)
@@ -584,6 +652,7 @@ main(int argc, char **argv)
 	if (types)
 		check_types(ks, "kallsyms", types);
 	compare_enums(ks, vm2);
+	check_hostile(vi);
 out:
 	dsym_free(ks);
 	dsym_free(vm);
