@@ -17,6 +17,7 @@
 #   - every member offset, struct size and enumerator crash printed for
 #     the structs the core and the slab walk read (<tag>.types,
 #     record-types.sh);
+#   - hostile dumps: each read of dsym_from_dump corrupted: no crash;
 # and prints the construction times.  Needs the cached dumps (make dumps).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
