@@ -7,6 +7,7 @@
 #   offset <struct> <member> <offset>
 #   size <struct> <size|-1>
 #   enum <name> <value|->
+#   symsize <symbol> <size|-1>          (`p/d sizeof(NAME)`)
 # Members of named nested structs are not listed (crash does not expand
 # them); a member name occurring twice in one listing is skipped.
 # Needs the cached crash and the test dumps.
@@ -20,6 +21,8 @@ STRUCTS="task_struct mm_struct thread_info signal_struct rq tlb_state tlb_state_
  root_domain llist_head llist_node list_head kmem_cache kmem_cache_cpu slab page folio
  kfence_metadata mm_context_t atomic_t"
 ENUMS="PG_slab PGTY_slab PG_compound PG_reclaim PG_tail PG_head TASK_COMM_LEN"
+# symbols whose size the core asks (crash: the variable's debuginfo type)
+SYMS="task_state_array call_single_queue __kfence_pool kfence_metadata"
 tags=("$@")
 if [ ${#tags[@]} -eq 0 ]; then
     mapfile -t tags < <("$ROOT/testdumps/dumps.sh" list | awk '$2 == "live" && $3 == "elf" { print $1 }')
@@ -34,9 +37,10 @@ for tag in "${tags[@]}"; do
         # (a redirected p/d fails once a struct command ran: the answers
         # go to the log, one line each, in order)
         for e in $ENUMS; do echo "p/d $e"; done
+        for e in $SYMS; do echo "p/d sizeof($e)"; done
     } > "$work/$tag.cmds"
     run_crash "$vmlinux" "$vmcore" "$work/$tag.out" < "$work/$tag.cmds"
-    python3 - "$work" "$tag" "$STRUCTS" "$ENUMS" "$work/$tag.out" > "$work/$tag.types" <<'EOF'
+    python3 - "$work" "$tag" "$STRUCTS" "$ENUMS" "$work/$tag.out" "$SYMS" > "$work/$tag.types" <<'EOF'
 import os, re, sys
 work, tag, structs, enums = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
 answers = [l for l in open(sys.argv[5], errors="replace").read().splitlines()
@@ -69,11 +73,15 @@ for s in structs:
     for name, off in seen.items():
         if name not in dup:
             print("offset %s %s %s" % (s, name, off))
-if len(answers) != len(enums):
-    sys.exit("p/d answers: %d for %d enumerators" % (len(answers), len(enums)))
+syms = sys.argv[6].split()
+if len(answers) != len(enums) + len(syms):
+    sys.exit("p/d answers: %d for %d questions" % (len(answers), len(enums) + len(syms)))
 for e, a in zip(enums, answers):
     m = re.match(r"^\$\d+ = (-?\d+)\s*$", a)
     print("enum %s %s" % (e, m.group(1) if m else "-"))
+for e, a in zip(syms, answers[len(enums):]):
+    m = re.match(r"^\$\d+ = (-?\d+)\s*$", a)
+    print("symsize %s %s" % (e, m.group(1) if m else "-1"))
 EOF
     n=$(grep -c '^offset' "$work/$tag.types")
     if [ "$n" -gt 100 ]; then

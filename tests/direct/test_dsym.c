@@ -446,6 +446,9 @@ check_types(struct dsym *d, const char *what, const char *path)
 		} else if (!strncmp(line, "size ", 5) && nf >= 2) {
 			snprintf(got, sizeof(got), "%ld", dsym_struct_size(d, a));
 			snprintf(want, sizeof(want), "%s", b);
+		} else if (!strncmp(line, "symsize ", 8) && nf >= 2) {
+			snprintf(got, sizeof(got), "%ld", dsym_symbol_size(d, a));
+			snprintf(want, sizeof(want), "%s", b);
 		} else if (!strncmp(line, "enum ", 5) && nf >= 2) {
 			long long v;
 
@@ -463,8 +466,9 @@ check_types(struct dsym *d, const char *what, const char *path)
 			       (int)strcspn(line, "\n"), line, got, want);
 	}
 	fclose(f);
-	ok(n > 0 && !bad, "%s: %d member offsets, struct sizes and enumerators "
-	   "as crash's struct -o / p/d (%d differ)", what, n, bad);
+	ok(n > 0 && !bad, "%s: %d member offsets, struct sizes, enumerators "
+	   "and symbol sizes as crash's struct -o / p/d (%d differ)", what, n,
+	   bad);
 }
 
 /*
