@@ -8,6 +8,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 tag=$1 mode=$2 fmt=$3 vmlinux=$4 vmcore=$5
 out=$ROOT/build/test-out/$tag-$mode-$fmt
+# another crash or extension (make check-crash9, the asan .so): its own
+# directory, so that runs with different ones do not evict each other
+[ "$CRASH" = "$CACHE/crash-8.0.6/crash" ] && [ "$SO" = "$ROOT/build/mmaudit.so" ] ||
+    out=$out-$(echo "$CRASH $SO" | md5sum | cut -c1-8)
 key=$( { stat -c '%n %s %Y' "$vmcore" "$CRASH"; [ -f "$SO" ] && md5sum "$SO"; md5sum "$0"; } 2>/dev/null | md5sum | cut -c1-16)
 if [ -f "$out/.key" ] && [ "$(cat "$out/.key")" = "$key" ]; then echo "$out"; exit 0; fi
 rm -rf "$out"; mkdir -p "$out"

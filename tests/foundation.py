@@ -32,12 +32,18 @@ def build_checks(s):
                 and not os.path.exists(os.path.join(tmp, "b0", "mmaudit.so")),
                 "make CRASH_SRC=<only defs.h> refuses with a clear message instead of guessing TARGET/GDB",
                 r.stderr[-300:])
-        tarball = os.path.join(CACHE, "crash_8.0.6.orig.tar.gz")
-        if not s.check(os.path.exists(tarball), "crash source tarball cached"):
-            return
         src = os.path.join(tmp, "crash")
-        os.makedirs(src)
-        r = sh("tar -xzf %s -C %s --strip-components=1" % (tarball, src))
+        dsc = os.environ.get("MMAUDIT_CRASH_DSC")  # crash 9: Debian's source package (tests/crash9.py)
+        if dsc:
+            if not s.check(os.path.exists(dsc), "crash source package cached: %s" % dsc):
+                return
+            sh("dpkg-source --no-copy -x %s %s" % (dsc, src))
+        else:
+            tarball = os.path.join(CACHE, "crash_8.0.6.orig.tar.gz")
+            if not s.check(os.path.exists(tarball), "crash source tarball cached"):
+                return
+            os.makedirs(src)
+            r = sh("tar -xzf %s -C %s --strip-components=1" % (tarball, src))
         r = sh("make -C %s BUILD=%s/b2 CRASH_SRC=%s %s/b2/mmaudit.so" % (ROOT, tmp, src, tmp))
         s.check(r.returncode == 0 and os.path.exists(os.path.join(tmp, "b2", "mmaudit.so")),
                 "make CRASH_SRC=<crash source tree> builds the extension", r.stderr[-300:])
