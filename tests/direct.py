@@ -3,7 +3,7 @@
 the real crash: two readers of the same dump must print the same JSON.
 
 On every test dump (12; the 5.10 ones with --vmlinux, which they need), on
-the scenario dumps present in the cache, on the 20k-task benchmark dump (if
+the scenario dumps present in the cache, on the 20k-task benchmark and KFENCE dumps (if
 made) and on the faults suite's fault-injected copies, each view the direct command has
 (check, task, list, cpu, flush, overview) is run by both; the JSON must be
 identical apart from timing fields ("ms", "timing_ms").  Any difference is a
@@ -218,10 +218,13 @@ def main():
     if os.environ.get("MMAUDIT_DIRECT_SCEN", "1") != "0":
         for d in scenario_dumps():
             compare_dump(s, d)
-    bench = os.path.join(CACHE, "dumps", "bench-bookworm-6.1", "live.elf")
-    vml = os.path.join(CACHE, "kernels", "bookworm-6.1", "vmlinux")
-    if os.environ.get("MMAUDIT_DIRECT_BENCH", "1") != "0" and os.path.exists(bench) and os.path.exists(vml):
-        compare_dump(s, Dump("bench-bookworm-6.1", "live", "elf", vml, bench, bench[:-4] + ".manifest.json"))
+    # the 20k-task benchmark dump and the KFENCE dump (slab suite), if made
+    for tag, kernel, env in (("bench-bookworm-6.1", "bookworm-6.1", "MMAUDIT_DIRECT_BENCH"),
+                             ("kfence-trixie-6.12", "trixie-6.12", "MMAUDIT_DIRECT_KFENCE")):
+        core = os.path.join(CACHE, "dumps", tag, "live.elf")
+        vml = os.path.join(CACHE, "kernels", kernel, "vmlinux")
+        if os.environ.get(env, "1") != "0" and os.path.exists(core) and os.path.exists(vml):
+            compare_dump(s, Dump(tag, "live", "elf", vml, core, core[:-4] + ".manifest.json"))
     if os.environ.get("MMAUDIT_DIRECT_FAULTS", "1") != "0":
         fault_dumps(s, ds)
     bad_input(s, ds)

@@ -603,6 +603,100 @@ walk_threads(struct dtarget *dt, const struct toffs *o, uint64_t leader,
 	}
 }
 
+/*
+ * The pid table's tasks (crash: refresh_xarray_task_table()): every struct
+ * pid in init_pid_ns.idr whose numbers[0].ns is init_pid_ns, its
+ * tasks[PIDTYPE_PID] task, in index order.  Returns -1 when the kernel has
+ * no such xarray (the caller walks the task lists instead).
+ */
+struct xawalk {
+	struct dtarget *dt;
+	long slots, nslots;
+	uint64_t *pids;
+	int n, cap, depth_err;
+};
+
+static void
+xa_walk(struct xawalk *w, uint64_t entry, int depth)
+{
+	uint64_t slots[64];
+	int i;
+
+	if (!entry || depth > 12)
+		return;
+	if ((entry & 3) == 2) {
+		if (entry <= 4096)		/* retry, sibling, zero entries */
+			return;
+		if (t_read(w->dt, entry - 2 + (uint64_t)w->slots, slots,
+			   (size_t)w->nslots * 8)) {
+			w->depth_err = 1;
+			return;
+		}
+		for (i = 0; i < w->nslots; i++)
+			xa_walk(w, slots[i], depth + 1);
+		return;
+	}
+	if (entry & 1)				/* value entry */
+		return;
+	if (w->n == w->cap) {
+		int nc = w->cap ? w->cap * 2 : 1024;
+		uint64_t *nv = realloc(w->pids, (size_t)nc * sizeof(*nv));
+
+		if (!nv)
+			return;
+		w->pids = nv;
+		w->cap = nc;
+	}
+	w->pids[w->n++] = entry;
+}
+
+static int
+pid_table(struct dtarget *dt, const struct toffs *o, struct tasklist *tl,
+	  const struct mma_hash *idle)
+{
+	struct xawalk w;
+	uint64_t ns, head, pns, first, task;
+	long o_idr = dsym_member_offset(dt->s, "pid_namespace", "idr");
+	long o_rt = dsym_member_offset(dt->s, "idr", "idr_rt");
+	long o_head = dsym_member_offset(dt->s, "xarray", "xa_head");
+	long o_num = dsym_member_offset(dt->s, "pid", "numbers");
+	long o_ns = dsym_member_offset(dt->s, "upid", "ns");
+	long o_tasks = dsym_member_offset(dt->s, "pid", "tasks");
+	long o_links = dsym_member_offset(dt->s, "task_struct", "pid_links");
+	int i, pid, cpu;
+
+	memset(&w, 0, sizeof(w));
+	w.dt = dt;
+	w.slots = dsym_member_offset(dt->s, "xa_node", "slots");
+	w.nslots = dsym_member_size(dt->s, "xa_node", "slots") / 8;
+	if (o_idr < 0 || o_rt < 0 || o_head < 0 || o_num < 0 || o_ns < 0 ||
+	    o_tasks < 0 || o_links < 0 || w.slots < 0 || w.nslots <= 0 ||
+	    w.nslots > 64 || dsym_symbol(dt->s, "init_pid_ns", &ns) ||
+	    read_u64(dt, ns + (uint64_t)(o_idr + o_rt + o_head), &head))
+		return -1;
+	xa_walk(&w, head, 0);
+	for (i = 0; i < w.n; i++) {
+		if (read_u64(dt, w.pids[i] + (uint64_t)(o_num + o_ns), &pns))
+			continue;		/* crash: "cannot read pid" */
+		if (pns != ns)
+			continue;
+		if (read_u64(dt, w.pids[i] + (uint64_t)o_tasks, &first) ||
+		    !first)
+			continue;
+		task = first - (uint64_t)o_links;
+		if (mma_hash_get(idle, task) >= 0)
+			continue;
+		/* crash stops at an invalid or duplicate task (dump files) */
+		if (!dread_is_kvaddr(dt->r, task) || (task & 7) ||
+		    mma_hash_get(&tl->seen, task) >= 0)
+			break;
+		if (!task_facts(dt, o, task, &pid, &cpu))
+			tl_add(tl, task, pid, cpu);
+	}
+	free(w.pids);
+	return 0;
+}
+
 uint64_t
 dtarget_active(struct dtarget *dt, int cpu)
 {
@@ -622,10 +716,12 @@ dtarget_tasks(struct dtarget *dt, uint64_t **tasks)
 	struct toffs o;
 	uint64_t init_task, head, next, task, rq, idle;
 	long ti, idle_off;
-	int c, n = 0, pid, cpu, i, nleaders;
+	int c, n = 0, pid, cpu, i, nleaders, rc;
+	struct mma_hash idles;
 
 	memset(&tl, 0, sizeof(tl));
 	mma_hash_init(&tl.seen);
+	mma_hash_init(&idles);
 	o.pid = dsym_member_offset(dt->s, "task_struct", "pid");
 	o.cpu = dsym_member_offset(dt->s, "task_struct", "cpu");
 	ti = dsym_member_offset(dt->s, "task_struct", "thread_info");
@@ -651,6 +747,13 @@ dtarget_tasks(struct dtarget *dt, uint64_t **tasks)
 		    dread_is_kvaddr(dt->r, idle) &&
 		    !task_facts(dt, &o, idle, &pid, &cpu))
 			tl_add(&tl, idle, pid, cpu);
+	/* the pid table, as crash reads it; else the task lists */
+	for (i = 0; i < tl.n; i++)
+		mma_hash_put(&idles, tl.v[i].addr, i);
+	rc = pid_table(dt, &o, &tl, &idles);
+	mma_hash_free(&idles);
+	if (!rc)
+		goto sort;
 	/* every thread group leader, then their threads */
 	head = init_task + (uint64_t)o.tasks;
 	if (!read_u64(dt, head, &next))
@@ -668,6 +771,7 @@ dtarget_tasks(struct dtarget *dt, uint64_t **tasks)
 	for (i = 0; i < nleaders; i++)
 		if (tl.v[i].pid > 0)
 			walk_threads(dt, &o, tl.v[i].addr, &tl);
+sort:
 	qsort(tl.v, (size_t)tl.n, sizeof(*tl.v), by_pid);
 	*tasks = malloc((size_t)(tl.n ? tl.n : 1) * sizeof(**tasks));
 	if (!*tasks) {
