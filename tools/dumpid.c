@@ -47,6 +47,7 @@
 
 #define MAX_FLAT_RECS		(4u << 20)	/* records indexed (96 MiB) */
 #define MAX_BITMAP_BYTES	(256u << 20)	/* kdump bitmap read for the size check */
+#define MAX_DESC_SCAN		(256u << 20)	/* kdump page descriptors read for it */
 #define FLAT_HDR_SIZE		4096		/* MAX_SIZE_MDF_HEADER */
 #define FLAT_REC_HDR		16		/* big-endian int64 offset, int64 size */
 
@@ -646,10 +647,13 @@ static int id_elf_phdrs(struct dumpid *d, Elf *e, const GElf_Ehdr *eh)
 		got = notes_vmcoreinfo(d, e, ph.p_offset, (size_t)len, NULL);
 	}
 	dumpid_add_extra(d, "elf_segments", "%d PT_LOAD, %d PT_NOTE", nload, nnote);
-	if (need_end > d->fsize)
+	if (need_end > d->fsize) {
 		snprintf(d->truncated, sizeof(d->truncated),
 			 "file has %" PRIu64 " bytes, its program headers need %" PRIu64,
 			 d->fsize, need_end);
+		d->size_expected = need_end;
+		d->size_actual = d->fsize;
+	}
 	if (!got) {
 		if (trunc_note[0])
 			dumpid_seterr("truncated: %s", trunc_note);
@@ -795,10 +799,12 @@ static void kdump_complete(struct dumpid *d, const uint8_t *h, const uint8_t *sh
 	}
 	uint64_t bitmap_off = bs * (1 + sub_blocks);
 	uint64_t desc_off = bitmap_off + bitmap_len;
+	d->size_actual = d->vsize;
 	if (desc_off > d->vsize) {
 		snprintf(d->truncated, sizeof(d->truncated),
 			 "bitmaps end at 0x%" PRIx64 ", the %sfile at 0x%" PRIx64, desc_off,
 			 rebuilt, d->vsize);
+		d->size_expected = desc_off;
 		return;
 	}
 	int split = (int32_t)dumpid_rd32(sh + SH_SPLIT, d->big);
@@ -824,20 +830,58 @@ static void kdump_complete(struct dumpid *d, const uint8_t *h, const uint8_t *sh
 	dumpid_add_extra(d, "kdump_dumped_pages", "%" PRIu64, npages);
 	if (npages == 0)
 		return;
-	uint64_t last = desc_off + (npages - 1) * PAGE_DESC_SIZE;
-	uint8_t pd[PAGE_DESC_SIZE];
-	if (read_at(d, last, pd, sizeof(pd)) < 0) {
+	uint64_t table_end = desc_off + npages * PAGE_DESC_SIZE;
+	if (table_end > d->vsize) {
 		snprintf(d->truncated, sizeof(d->truncated),
 			 "the page descriptor table (%" PRIu64 " entries from 0x%" PRIx64
 			 ") is cut short", npages, desc_off);
+		d->size_expected = table_end;
 		return;
 	}
-	uint64_t poff = dumpid_rd64(pd + PD_OFFSET, d->big);
-	uint32_t psize = dumpid_rd32(pd + PD_SIZE, d->big);
-	if (poff > d->vsize || psize > d->vsize - poff)
+	/*
+	 * The end of the page data: the largest offset+size of any descriptor.
+	 * Not the last descriptor's: makedumpfile writes the zero page once,
+	 * first, and every zero page's descriptor points there, so the
+	 * highest pfn may well be a zero page.  Tables larger than
+	 * MAX_DESC_SCAN are judged by their last MAX_DESC_SCAN bytes.
+	 */
+	uint64_t from = desc_off;
+	if (table_end - desc_off > MAX_DESC_SCAN)
+		from = table_end - MAX_DESC_SCAN / PAGE_DESC_SIZE * PAGE_DESC_SIZE;
+	size_t chunk = 4096 * PAGE_DESC_SIZE;
+	uint8_t *buf = malloc(chunk);
+	if (!buf)
+		return;
+	uint64_t data_end = 0, at = 0;
+	uint32_t at_size = 0;
+	for (uint64_t o = from; o < table_end; o += chunk) {
+		size_t n = table_end - o < chunk ? (size_t)(table_end - o) : chunk;
+		if (read_at(d, o, buf, n) < 0) {
+			snprintf(d->truncated, sizeof(d->truncated), "%s", dumpid_err);
+			free(buf);
+			return;
+		}
+		for (size_t k = 0; k + PAGE_DESC_SIZE <= n; k += PAGE_DESC_SIZE) {
+			uint64_t poff = dumpid_rd64(buf + k + PD_OFFSET, d->big);
+			uint32_t psize = dumpid_rd32(buf + k + PD_SIZE, d->big);
+			uint64_t end = poff + psize;
+			if (end < poff)
+				end = UINT64_MAX;
+			if (end > data_end) {
+				data_end = end;
+				at = poff;
+				at_size = psize;
+			}
+		}
+	}
+	free(buf);
+	if (data_end > d->vsize) {
 		snprintf(d->truncated, sizeof(d->truncated),
-			 "the last page's data (0x%" PRIx64 "+0x%x) lies beyond the end of the"
-			 " %sfile (0x%" PRIx64 ")", poff, psize, rebuilt, d->vsize);
+			 "the page data ends at 0x%" PRIx64 " (last page's data at 0x%" PRIx64 "+0x%x) beyond"
+			 " the end of the %sfile (0x%" PRIx64 ")", data_end, at, at_size,
+			 rebuilt, d->vsize);
+		d->size_expected = data_end;
+	}
 }
 
 static int id_kdump(struct dumpid *d)

@@ -78,6 +78,8 @@ struct dumpid {
 	char extra[DUMPID_MAX_EXTRA][2][96];
 	int nextra;
 	char truncated[1024];		/* non-empty: the dump is incomplete (why) */
+	uint64_t size_expected;		/* truncated: bytes the headers say the */
+	uint64_t size_actual;		/* (rebuilt) file needs, and has; 0 unknown */
 };
 
 int dumpid_open(struct dumpid *d, const char *path);

@@ -550,8 +550,17 @@ int main(int argc, char **argv)
 	out_add(&o, "vmcoreinfo_source", d.vmci_how);
 	for (int i = 0; i < d.nextra; i++)
 		out_add(&o, d.extra[i][0], d.extra[i][1]);
-	if (d.truncated[0])
+	if (d.truncated[0]) {
 		out_add(&o, "truncated", d.truncated);
+		/* the sizes behind it: bytes the headers say the file needs and the
+		 * bytes it has (of the rebuilt file for a flattened one) */
+		if (d.size_expected) {
+			snprintf(b, sizeof(b), "%" PRIu64, d.size_expected);
+			out_add(&o, "truncated_expected_size", b);
+			snprintf(b, sizeof(b), "%" PRIu64, d.size_actual);
+			out_add(&o, "truncated_actual_size", b);
+		}
+	}
 
 	int ex = EX_OK;
 	if (match) {

@@ -520,6 +520,11 @@ while read -r tag mode fmt vmlinux vmcore manifest; do
         run "$ID" "$TMP/trunc.core"
         expect "real $t: copy cut by 1 MiB (vmcore-inject --truncate) is reported truncated (exit 2)" 2 "truncated"
         has "real $t: the truncated copy is still identified" OSRELEASE "$rel"
+        # the sizes behind it: what the last PT_LOAD needs (offset+filesz,
+        # readelf's view of the uncut file) and what the cut file has
+        need=$(readelf -lW "$vmcore" | awk '$1 == "LOAD" { e = strtonum($2) + strtonum($5); if (e > m) m = e } END { printf "%d", m }')
+        has "real $t: truncated_expected_size = the last PT_LOAD's offset+filesz (readelf)" truncated_expected_size "$need"
+        has "real $t: truncated_actual_size = the cut file's size" truncated_actual_size "$(stat -c %s "$TMP/trunc.core")"
         rm -f "$TMP/trunc.core"
     fi
     run "$INJ" "$vmcore" --va-to-pa ffffffff81000000
