@@ -19,6 +19,7 @@
 #include "defs.h"
 #include "mmcore.h"
 #include "mmglue.h"
+#include "views.h"
 
 static void mmaudit_init(void);
 static void mmaudit_fini(void);
@@ -273,73 +274,6 @@ render_buffered(const struct mma_model *m, const struct mma_filter *f,
 	free(buf);
 }
 
-/* a one-line answer instead of an empty table (JSON: an error object) */
-static void
-filter_error(const char *cmd, unsigned flags, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-filter_error(const char *cmd, unsigned flags, const char *fmt, ...)
-{
-	char why[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (flags & MMA_F_JSON)
-		mma_render_error(cmd, why, flags, fp);
-	else
-		fprintf(fp, "%s: %s\n", cmd, why);
-}
-
-/*
- * Check a -p pid / -c cpu filter against the built model so that a user
- * who names a pid or CPU that is not there gets one clear line.  A pid
- * whose task has no mm but whose thread group has one (a zombie leader
- * with live threads) is turned into a filter on the group's mm for
- * mmlist.  Returns -1 when the view should not be rendered.
- */
-static int
-check_filter(const char *cmd, unsigned flags, const struct mma_model *m,
-	     struct mma_filter *f)
-{
-	const struct mma_task *tk = NULL;
-	int i;
-
-	if (f->cpu >= 0 && f->cpu >= m->ncpus) {
-		filter_error(cmd, flags, "CPU %d does not exist: this dump has "
-			     "CPUs 0-%d", f->cpu, m->ncpus - 1);
-		return -1;
-	}
-	if (f->pid < 0)
-		return 0;
-	for (i = 0; i < m->ntasks && !tk; i++)
-		if (m->tasks[i].pid == f->pid)
-			tk = &m->tasks[i];
-	if (!tk) {
-		filter_error(cmd, flags, "no task with pid %d", f->pid);
-		return -1;
-	}
-	if (strcmp(cmd, "mmlist") || tk->mm || tk->active_mm)
-		return 0;
-	for (i = 0; i < m->ntasks; i++)
-		if (m->tasks[i].tgid == f->pid && m->tasks[i].mm) {
-			if (!(flags & MMA_F_JSON))
-				fprintf(fp, "mmlist: pid %d (%s, %s) has no mm; "
-					"its thread group uses mm %llx\n",
-					f->pid, tk->comm, tk->st,
-					(unsigned long long)m->tasks[i].mm);
-			f->mm = m->tasks[i].mm;
-			f->pid = -1;
-			return 0;
-		}
-	filter_error(cmd, flags, "pid %d (%s, %s) uses no mm (a kernel thread "
-		     "that is not running, or a task that has exited)", f->pid,
-		     tk->comm, tk->st);
-	return -1;
-}
-
 /* the views' common tail: usage on bad arguments, build, check, render */
 static void
 run_view(const char *cmd, unsigned flags, const struct mma_filter *filter,
@@ -352,7 +286,7 @@ run_view(const char *cmd, unsigned flags, const struct mma_filter *filter,
 		cmd_usage(pc->curcmd, SYNOPSIS);
 	if (build_model(cmd, flags, &m, walk, extra_mm))
 		return;
-	if (!check_filter(cmd, flags, &m, &f))
+	if (!mma_check_filter(fp, cmd, flags, &m, &f))
 		render_buffered(&m, &f, flags, render);
 	mma_model_free(&m);
 }
@@ -431,7 +365,7 @@ cmd_mmlist(void)
 		if (parse_addr(args[optind], &f.mm))
 			argerrs++;
 		else if (!f.mm) {
-			filter_error("mmlist", flags, "0 is not an mm_struct "
+			mma_filter_error(fp, "mmlist", flags, "0 is not an mm_struct "
 				     "address (NULL)");
 			return;
 		}
@@ -906,24 +840,7 @@ cmd_mmaudit(void)
 		return;
 	slab = mmslab_status();
 	if (flags & MMA_F_JSON) {
-		mma_json_head(fp, "mmaudit");
-		fprintf(fp, ",\"status\":\"ok\",\"layout\":{\"mask\":\"%s\","
-			"\"mask_offset\":%ld,\"mm_users\":%ld,\"mm_count\":%ld,"
-			"\"nr_cpu_ids\":%u,\"task_read_bytes\":%ld,"
-			"\"tlbstate\":%d,\"slab_check\":", L.mask_member,
-			L.mask_off, L.mm_users, L.mm_count, L.nr_cpu_ids,
-			L.span_len, L.tlb_kind);
-		mma_json_str(fp, slab ? slab : "ok");
-		fprintf(fp, "},\"rules\":[");
-		for (r = mma_rules; r->id; r++)
-			fprintf(fp, "%s{\"id\":\"%s\",\"severity\":\"%s\"}",
-				r == mma_rules ? "" : ",", r->id,
-				mma_sev_name(r->sev));
-		fprintf(fp, "],\"findings\":%d,\"bug\":%d,\"suspicious\":%d,"
-			"\"info\":%d,\"tasks\":%d,\"mms\":%d,\"cpus\":%d,"
-			"\"ms\":%.1f}\n", m.nfindings, m.nsev[MMA_SEV_BUG],
-			m.nsev[MMA_SEV_SUSPICIOUS], m.nsev[MMA_SEV_INFO],
-			m.ntasks, m.nmms, m.ncpus, m.build_ms);
+		mma_render_overview_json(&m, slab, fp);
 		mma_model_free(&m);
 		return;
 	}

@@ -28,6 +28,7 @@
 #include "dsym.h"
 #include "dtarget.h"
 #include "mmcore.h"
+#include "views.h"
 
 #define EXIT_BUG	1
 #define EXIT_ERROR	2
@@ -164,66 +165,6 @@ parse_addr(const char *s, uint64_t *v)
 	return DT.t.symbol(DT.t.ctx, s, v);
 }
 
-static void
-filter_error(const char *cmd, unsigned flags, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-filter_error(const char *cmd, unsigned flags, const char *fmt, ...)
-{
-	char why[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (flags & MMA_F_JSON)
-		mma_render_error(cmd, why, flags, stdout);
-	else
-		printf("%s: %s\n", cmd, why);
-}
-
-/* extensions/mmaudit.c check_filter(): the same answers */
-static int
-check_filter(const char *cmd, unsigned flags, const struct mma_model *m,
-	     struct mma_filter *f)
-{
-	const struct mma_task *tk = NULL;
-	int i;
-
-	if (f->cpu >= 0 && f->cpu >= m->ncpus) {
-		filter_error(cmd, flags, "CPU %d does not exist: this dump has "
-			     "CPUs 0-%d", f->cpu, m->ncpus - 1);
-		return -1;
-	}
-	if (f->pid < 0)
-		return 0;
-	for (i = 0; i < m->ntasks && !tk; i++)
-		if (m->tasks[i].pid == f->pid)
-			tk = &m->tasks[i];
-	if (!tk) {
-		filter_error(cmd, flags, "no task with pid %d", f->pid);
-		return -1;
-	}
-	if (strcmp(cmd, "mmlist") || tk->mm || tk->active_mm)
-		return 0;
-	for (i = 0; i < m->ntasks; i++)
-		if (m->tasks[i].tgid == f->pid && m->tasks[i].mm) {
-			if (!(flags & MMA_F_JSON))
-				printf("mmlist: pid %d (%s, %s) has no mm; its "
-				       "thread group uses mm %llx\n", f->pid,
-				       tk->comm, tk->st,
-				       (unsigned long long)m->tasks[i].mm);
-			f->mm = m->tasks[i].mm;
-			f->pid = -1;
-			return 0;
-		}
-	filter_error(cmd, flags, "pid %d (%s, %s) uses no mm (a kernel thread "
-		     "that is not running, or a task that has exited)", f->pid,
-		     tk->comm, tk->st);
-	return -1;
-}
-
 /* extensions/mmaudit.c build_model(): crash's task table, active tasks */
 static int
 build_model(const char *cmd, unsigned flags, struct mma_model *m, int walk,
@@ -272,7 +213,7 @@ run_view(const char *cmd, unsigned flags, const struct mma_filter *filter,
 
 	if (build_model(cmd, flags, &m, walk, extra_mm))
 		return EXIT_ERROR;
-	if (!check_filter(cmd, flags, &m, &f))
+	if (!mma_check_filter(stdout, cmd, flags, &m, &f))
 		render(&m, &f, flags, stdout);
 	bugs = m.nsev[MMA_SEV_BUG];
 	mma_model_free(&m);
@@ -295,31 +236,13 @@ static int
 run_overview(unsigned flags)
 {
 	struct mma_model m;
-	const struct mma_rule *r;
 	const char *slab = NULL;
 
 	if (build_model("mmaudit", flags, &m, 1, 0))
 		return EXIT_ERROR;
 	slab = direct_slab_status(&m);
 	if (flags & MMA_F_JSON) {
-		mma_json_head(stdout, "mmaudit");
-		printf(",\"status\":\"ok\",\"layout\":{\"mask\":\"%s\","
-		       "\"mask_offset\":%ld,\"mm_users\":%ld,\"mm_count\":%ld,"
-		       "\"nr_cpu_ids\":%u,\"task_read_bytes\":%ld,"
-		       "\"tlbstate\":%d,\"slab_check\":", L.mask_member,
-		       L.mask_off, L.mm_users, L.mm_count, L.nr_cpu_ids,
-		       L.span_len, L.tlb_kind);
-		mma_json_str(stdout, slab ? slab : "ok");
-		printf("},\"rules\":[");
-		for (r = mma_rules; r->id; r++)
-			printf("%s{\"id\":\"%s\",\"severity\":\"%s\"}",
-			       r == mma_rules ? "" : ",", r->id,
-			       mma_sev_name(r->sev));
-		printf("],\"findings\":%d,\"bug\":%d,\"suspicious\":%d,"
-		       "\"info\":%d,\"tasks\":%d,\"mms\":%d,\"cpus\":%d,"
-		       "\"ms\":%.1f}\n", m.nfindings, m.nsev[MMA_SEV_BUG],
-		       m.nsev[MMA_SEV_SUSPICIOUS], m.nsev[MMA_SEV_INFO],
-		       m.ntasks, m.nmms, m.ncpus, m.build_ms);
+		mma_render_overview_json(&m, slab, stdout);
 	} else {
 		printf("mmaudit %s: task->mm/active_mm, mm_users/mm_count and "
 		       "mm_cpumask audit\n", MMA_VERSION);
