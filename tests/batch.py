@@ -63,6 +63,8 @@ def env_without_debuginfod(**extra):
 
 def batch(args, env=None, timeout=1200):
     t0 = time.time()
+    if "--engine" not in args and "-e" not in args:
+        args = ["--engine", "crash"] + args     # the crash ladder (check_engines: the direct engine)
     r = subprocess.run([sys.executable, BATCH, "--no-progress"] + args, capture_output=True, text=True,
                        timeout=timeout, env=env or env_without_debuginfod())
     return r.returncode, r.stdout, r.stderr, time.time() - t0
