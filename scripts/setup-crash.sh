@@ -15,14 +15,22 @@ cache=${MMAUDIT_CACHE:-$HOME/.cache/mmaudit}
 ver=8.0.6
 dest=$cache/crash-$ver
 log=$cache/crash-$ver.build.log
+# our own patches (scripts/crash-patches/: less start-up CPU, the same
+# results; docs/benchmarks.md) are part of the stamp.  MMAUDIT_CRASH_PATCHES=none
+# builds without them into crash-$ver-nopatch (scripts/bench-drgn's baseline).
+patches=("$here"/crash-patches/*.patch)
+if [ "${MMAUDIT_CRASH_PATCHES:-}" = none ]; then
+    patches=(); dest=$dest-nopatch; log=$cache/crash-$ver-nopatch.build.log
+fi
+config="crash=$ver target=X86_64 fixes=8a11aa0 patches=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)"
 
-if [ -x "$dest/crash" ] && [ -f "$dest/defs.h" ] && [ -f "$dest/.mmaudit-built" ]; then
+if [ -x "$dest/crash" ] && [ -f "$dest/defs.h" ] && [ "$(cat "$dest/.mmaudit-built" 2>/dev/null)" = "$config" ]; then
     echo "$dest"; exit 0
 fi
 mkdir -p "$cache"
 exec 9>"$cache/crash-$ver.lock"
 flock 9
-if [ -x "$dest/crash" ] && [ -f "$dest/.mmaudit-built" ]; then echo "$dest"; exit 0; fi
+if [ -x "$dest/crash" ] && [ "$(cat "$dest/.mmaudit-built" 2>/dev/null)" = "$config" ]; then echo "$dest"; exit 0; fi
 
 tarball=$cache/crash_$ver.orig.tar.gz
 if [ ! -s "$tarball" ]; then
@@ -42,6 +50,9 @@ cd "$dest.tmp"
 perl -0pi -e 's/ms->stkinfo\.available\[c\]\[i\] = TRUE;\n(\s*)\/\* VC stack can be unmapped[^\n]*\n\s*if \(STREQ\(ms->stkinfo\.exception_stacks\[i\], "VC"\) &&\n\s*!accessible\(ms->stkinfo\.ebase\[c\]\[i\]\)\)\n\s*ms->stkinfo\.available\[c\]\[i\] = FALSE;/ms->stkinfo.available[c][i] = accessible(ms->stkinfo.ebase[c][i]);/' x86_64.c
 grep -q 'available\[c\]\[i\] = accessible(ms->stkinfo.ebase\[c\]\[i\]);' x86_64.c ||
     { echo "setup-crash: could not apply the 8a11aa0 fix to x86_64.c" >&2; exit 2; }
+for p in "${patches[@]}"; do
+    patch -p1 --fuzz=0 -s <"$p" || { echo "setup-crash: could not apply $p" >&2; exit 2; }
+done
 echo "setup-crash: building crash $ver (5-10 min on 2 cores; log: $log)" >&2
 if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
     # crash's top-level make is not always -j safe on the first pass
@@ -56,5 +67,5 @@ cp -r extensions "$dest/extensions"
 cp Makefile "$dest/Makefile.crash"
 grep -h '^GDB=' Makefile > "$dest/gdb-version" || true
 cd "$cache"; rm -rf "$dest.tmp"
-touch "$dest/.mmaudit-built"
+echo "$config" >"$dest/.mmaudit-built"
 echo "$dest"
