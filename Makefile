@@ -17,7 +17,9 @@
 #                             (libkdumpfile, libbpf, libelf; docs/direct.md)
 #   make check                every test suite (what CI runs; scenario dumps of 6.1)
 #   make check-all            the same with the scenario dumps of all three kernels
-#   make crash                build (or find) the cached crash
+#   make crash                build (or find) the cached crash (rebuilt when
+#                             its build configuration changed: make check
+#                             runs it first)
 #   make dumps                produce (or find) the cached test vmcores
 #   make demo                 set up everything and audit the reference dump
 #   make asan                 build/asan/mmaudit.so (ASan + UBSan)
@@ -248,10 +250,10 @@ fuzz-cov: fuzz-build
 deps:
 	scripts/install-deps.sh
 
-check: deps all asan tools $(UNIT_BINS) fuzz-build
+check: deps crash all asan tools $(UNIT_BINS) fuzz-build
 	MMAUDIT_SCEN_TAGS="$${MMAUDIT_SCEN_TAGS:-bookworm-6.1}" tests/run.sh
 
-check-all: deps all asan tools $(UNIT_BINS) fuzz-build
+check-all: deps crash all asan tools $(UNIT_BINS) fuzz-build
 	MMAUDIT_SCEN_TAGS="bookworm-6.1 bullseye-5.10 trixie-6.12" tests/run.sh
 
 clean:

@@ -8,6 +8,13 @@
 # accessible(ebase)"), without which kernels built without CONFIG_X86_MCE fail
 # at start-up.  Result: $MMAUDIT_CACHE/crash-8.0.6/{crash,defs.h,...}
 #
+# crash is built with LZO, snappy and zstd support (crash's `make lzo snappy
+# zstd`, i.e. -DLZO -DSNAPPY -DZSTD in CFLAGS.extra and -llzo2 -lsnappy
+# -lzstd in LDFLAGS.extra): kdump-compressed dumps written by makedumpfile
+# -l/-p/-z (RHEL's default core collector is `makedumpfile -l -d 31`) open.
+# The build configuration is the cache stamp (.mmaudit-built): a cached crash
+# built with another one is rebuilt.
+#
 # usage: scripts/setup-crash.sh [--print-dir]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +22,11 @@ cache=${MMAUDIT_CACHE:-$HOME/.cache/mmaudit}
 ver=8.0.6
 dest=$cache/crash-$ver
 log=$cache/crash-$ver.build.log
+# compression libraries built in (crash's configure -x lzo|snappy|zstd)
+compress_cflags="-DLZO -DSNAPPY -DZSTD"
+compress_ldflags="-llzo2 -lsnappy -lzstd"
+# what the cached build must have been made with (the stamp's content)
+config="crash=$ver target=X86_64 fixes=8a11aa0 cflags.extra=$compress_cflags ldflags.extra=$compress_ldflags"
 # our own patches (scripts/crash-patches/: less start-up CPU, the same
 # results; docs/benchmarks.md) are part of the stamp.  MMAUDIT_CRASH_PATCHES=none
 # builds without them into crash-$ver-nopatch (scripts/bench-drgn's baseline).
@@ -22,15 +34,17 @@ patches=("$here"/crash-patches/*.patch)
 if [ "${MMAUDIT_CRASH_PATCHES:-}" = none ]; then
     patches=(); dest=$dest-nopatch; log=$cache/crash-$ver-nopatch.build.log
 fi
-config="crash=$ver target=X86_64 fixes=8a11aa0 patches=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)"
+config="$config patches=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)"
 
-if [ -x "$dest/crash" ] && [ -f "$dest/defs.h" ] && [ "$(cat "$dest/.mmaudit-built" 2>/dev/null)" = "$config" ]; then
-    echo "$dest"; exit 0
-fi
+built() {
+    [ -x "$dest/crash" ] && [ -f "$dest/defs.h" ] && [ -f "$dest/.mmaudit-built" ] &&
+        [ "$(cat "$dest/.mmaudit-built")" = "$config" ]
+}
+if built; then echo "$dest"; exit 0; fi
 mkdir -p "$cache"
 exec 9>"$cache/crash-$ver.lock"
 flock 9
-if [ -x "$dest/crash" ] && [ "$(cat "$dest/.mmaudit-built" 2>/dev/null)" = "$config" ]; then echo "$dest"; exit 0; fi
+if built; then echo "$dest"; exit 0; fi
 
 tarball=$cache/crash_$ver.orig.tar.gz
 if [ ! -s "$tarball" ]; then
@@ -42,7 +56,9 @@ if [ ! -s "$tarball" ]; then
     mv "$f" "$tarball"; rm -rf "$tmp"
 fi
 
-rm -rf "$dest" "$dest.tmp"; mkdir -p "$dest.tmp"
+# the cached crash stays usable until the new one replaces it (others may be
+# running it while this builds)
+rm -rf "$dest.tmp" "$dest.new"; mkdir -p "$dest.tmp"
 tar -xzf "$tarball" -C "$dest.tmp" --strip-components=1
 cd "$dest.tmp"
 # upstream crash commit 8a11aa0: mark every exception stack whose base is not
@@ -53,19 +69,29 @@ grep -q 'available\[c\]\[i\] = accessible(ms->stkinfo.ebase\[c\]\[i\]);' x86_64.
 for p in "${patches[@]}"; do
     patch -p1 --fuzz=0 -s <"$p" || { echo "setup-crash: could not apply $p" >&2; exit 2; }
 done
+# crash's configure reads these into TARGET_CFLAGS and LDFLAGS (its `make lzo`
+# writes the same files)
+printf '%s\n' $compress_cflags >CFLAGS.extra
+printf '%s\n' $compress_ldflags >LDFLAGS.extra
 echo "setup-crash: building crash $ver (5-10 min on 2 cores; log: $log)" >&2
 if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
     # crash's top-level make is not always -j safe on the first pass
     make target=X86_64 >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 2; }
 fi
 [ -x crash ] || { echo "setup-crash: build produced no crash binary (see $log)" >&2; exit 2; }
+for lib in liblzo2 libsnappy libzstd; do
+    ldd ./crash | grep -q "$lib\." ||
+        { echo "setup-crash: the built crash is not linked with $lib (see $log)" >&2; exit 2; }
+done
 # keep only what users of the cache need: the binary, defs.h, and the sources'
 # extensions/ directory (for building our extension in-tree)
-mkdir -p "$dest"
-cp crash defs.h "$dest/"
-cp -r extensions "$dest/extensions"
-cp Makefile "$dest/Makefile.crash"
-grep -h '^GDB=' Makefile > "$dest/gdb-version" || true
-cd "$cache"; rm -rf "$dest.tmp"
-echo "$config" >"$dest/.mmaudit-built"
+mkdir -p "$dest.new"
+cp crash defs.h "$dest.new/"
+cp -r extensions "$dest.new/extensions"
+cp Makefile "$dest.new/Makefile.crash"
+grep -h '^GDB=' Makefile > "$dest.new/gdb-version" || true
+echo "$config" >"$dest.new/.mmaudit-built"
+cd "$cache"; rm -rf "$dest.tmp" "$dest.old"
+[ ! -e "$dest" ] || mv "$dest" "$dest.old"
+mv "$dest.new" "$dest"; rm -rf "$dest.old"
 echo "$dest"

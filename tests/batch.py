@@ -47,6 +47,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps  # noqa: E402
+import batch_engine  # noqa: E402
 
 BATCH = os.path.join(ROOT, "scripts", "mmaudit-batch")
 INDEX = os.path.join(ROOT, "scripts", "mmaudit-index")
@@ -586,6 +587,9 @@ def main():
         t1 = time.time()
         check_no_index(wd, ds)
         print("# --no-index: %.0f s" % (time.time() - t1), flush=True)
+        t1 = time.time()
+        batch_engine.check_engines(S, wd, ds, batch, read_jsonl, finding_keys, JOBS)
+        print("# engines: %.0f s" % (time.time() - t1), flush=True)
     finally:
         if os.environ.get("BATCH_KEEP") != "1":
             shutil.rmtree(wd, ignore_errors=True)
