@@ -550,85 +550,15 @@ static char *help_mmcheck[] = {
 /* mmmask                                                              */
 /* ------------------------------------------------------------------ */
 
-struct maskreq {
-	const char *source;	/* mm, addr, symbol, percpu, words */
-	char name[64];
-	uint64_t addr;
-	int cpu;
-	uint64_t mm;		/* -m: the mm_struct, for its counters */
-};
-
-/* ,"mm_users":N,"mm_count":N of q->mm (JSON), where they can be read */
-static void
-print_mm_counters(const struct maskreq *q)
-{
-	int32_t v;
-
-	if (!q->mm)
-		return;
-	if (L.mm_users >= 0 && L.mm_users_size == 4 &&
-	    !T.read(NULL, q->mm + (uint64_t)L.mm_users, &v, 4))
-		fprintf(fp, ",\"mm_users\":%d", v);
-	if (L.mm_count >= 0 && L.mm_count_size == 4 &&
-	    !T.read(NULL, q->mm + (uint64_t)L.mm_count, &v, 4))
-		fprintf(fp, ",\"mm_count\":%d", v);
-}
-
-static void
-print_mask(const struct maskreq *q, const uint64_t *w, unsigned nwords,
-	   unsigned nbits, unsigned flags, int *n)
-{
-	char list[4096];
-	unsigned i, weight = mma_bit_weight(w, nbits);
-	unsigned beyond = mma_bit_weight(w, nwords * 64) - weight;
-
-	mma_cpulist_format(w, nbits, list, sizeof(list));
-	if (flags & MMA_F_JSON) {
-		fprintf(fp, "%s\n{\"source\":\"%s\",\"name\":", (*n)++ ? "," : "",
-			q->source);
-		mma_json_str(fp, q->name);
-		fprintf(fp, ",\"addr\":\"0x%llx\",\"cpu\":%d,\"nbits\":%u,"
-			"\"words\":[", (unsigned long long)q->addr, q->cpu, nbits);
-		for (i = 0; i < nwords; i++)
-			fprintf(fp, "%s\"0x%llx\"", i ? "," : "",
-				(unsigned long long)w[i]);
-		fprintf(fp, "],\"weight\":%u,\"beyond\":%u,\"cpus\":", weight,
-			beyond);
-		mma_json_str(fp, list);
-		print_mm_counters(q);
-		fprintf(fp, "}");
-		return;
-	}
-	if (!(*n)++)
-		fprintf(fp, "SOURCE  NAME                      ADDRESS           "
-			"NBITS  WEIGHT  CPUS\n");
-	if (q->addr)
-		fprintf(fp, "%-6s  %-24s  %16llx  %5u  %6u  %s\n", q->source,
-			q->name, (unsigned long long)q->addr, nbits, weight,
-			list[0] ? list : "-");
-	else
-		fprintf(fp, "%-6s  %-24s  %16s  %5u  %6u  %s\n", q->source,
-			q->name, "-", nbits, weight, list[0] ? list : "-");
-	if (beyond)
-		fprintf(fp, "        (%u bit(s) set at or beyond bit %u)\n",
-			beyond, nbits);
-	if (flags & MMA_F_VERBOSE)
-		for (i = 0; i < nwords; i++)
-			fprintf(fp, "        word %3u: %016llx\n", i,
-				(unsigned long long)w[i]);
-}
-
 static void
 cmd_mmmask(void)
 {
-	struct maskreq q;
-	struct mma_model m;
+	struct mma_maskq q;
 	unsigned flags = 0, nbits = 0, nwords;
 	uint64_t *w = NULL, v = 0;
-	int c, n = 0, deref = 0, cpu = -1, cpu0, cpu1, mode = 0;
+	int c, deref = 0, cpu = -1, mode = 0;
 	char *what = NULL;
 
-	memset(&q, 0, sizeof(q));
 	while ((c = getopt(argcnt, args, "jvdwn:c:m:a:s:p:")) != EOF) {
 		switch (c) {
 		case 'j': flags |= MMA_F_JSON; break;
@@ -675,99 +605,20 @@ cmd_mmmask(void)
 				return;
 			}
 		}
-		q.source = "words";
-		snprintf(q.name, sizeof(q.name), "%u word(s)", nwords);
-		q.cpu = -1;
-		if (!nbits || nbits > nwords * 64)
-			nbits = nwords * 64;
-		if (flags & MMA_F_JSON) {
-			mma_json_head(fp, "mmmask");
-			fprintf(fp, ",\"status\":\"ok\",\"masks\":[");
-		}
-		print_mask(&q, w, nwords, nbits, flags, &n);
-		if (flags & MMA_F_JSON)
-			fprintf(fp, "]}\n");
+		mma_render_mask_words(w, nwords, nbits, flags, fp);
 		free(w);
 		return;
 	}
 
 	if (need_layout("mmmask", flags))
 		return;
-	if (!nbits)
-		nbits = L.nr_cpu_ids;
-	nwords = MMA_BITS_TO_LONGS(nbits);
-	w = calloc(nwords, sizeof(*w));
-	if (!w)
-		return;
-	mma_model_init(&m, &T, &L);
-	if (flags & MMA_F_JSON) {
-		mma_json_head(fp, "mmmask");
-		fprintf(fp, ",\"status\":\"ok\",\"masks\":[");
-	}
-	cpu0 = 0;
-	cpu1 = 1;
-	if (mode == 'p') {
-		cpu0 = cpu >= 0 ? cpu : 0;
-		cpu1 = cpu >= 0 ? cpu + 1 : L.ncpus;
-	}
-	for (c = cpu0; c < cpu1; c++) {
-		const char *err = NULL;
-
-		q.cpu = mode == 'p' ? c : -1;
-		snprintf(q.name, sizeof(q.name), "%s", what);
-		switch (mode) {
-		case 'm':
-			q.source = "mm";
-			if (parse_addr(what, &v) || !mma_kvaddr_ok(&T, v, 8))
-				err = "not a kernel address";
-			else if (!(q.addr = mma_mm_mask_addr(&m, v)))
-				err = "mm_cpumask(mm) cannot be located";
-			else
-				q.mm = v;
-			break;
-		case 'a':
-			q.source = "addr";
-			if (parse_u64(what, &q.addr, 16))
-				err = "bad address";
-			break;
-		case 's':
-			q.source = "symbol";
-			if (T.symbol(NULL, what, &q.addr))
-				err = "no such symbol";
-			break;
-		case 'p':
-			q.source = "percpu";
-			snprintf(q.name, sizeof(q.name), "%s:%d", what, c);
-			if (T.percpu_addr(NULL, what, c, &q.addr))
-				err = "no such per-CPU symbol or CPU";
-			break;
-		}
-		if (!err && deref) {
-			if (T.read(NULL, q.addr, &v, 8) || !mma_kvaddr_ok(&T, v, 8))
-				err = "cannot dereference the mask pointer";
-			else
-				q.addr = v;
-		}
-		if (!err && mma_read_mask(&m, q.addr, w, nwords))
-			err = "mask cannot be read";
-		if (err) {
-			if (flags & MMA_F_JSON) {
-				fprintf(fp, "%s\n{\"source\":\"%s\",\"name\":",
-					n++ ? "," : "", q.source);
-				mma_json_str(fp, q.name);
-				fprintf(fp, ",\"error\":");
-				mma_json_str(fp, err);
-				fprintf(fp, "}");
-			} else
-				fprintf(fp, "mmmask: %s: %s\n", q.name, err);
-			continue;
-		}
-		print_mask(&q, w, nwords, nbits, flags, &n);
-	}
-	if (flags & MMA_F_JSON)
-		fprintf(fp, "]}\n");
-	mma_model_free(&m);
-	free(w);
+	memset(&q, 0, sizeof(q));
+	q.mode = mode;
+	q.what = what;
+	q.deref = deref;
+	q.cpu = cpu;
+	q.nbits = nbits;
+	mma_render_mask_query(&T, &L, &q, flags, fp);
 }
 
 static char *help_mmmask[] = {

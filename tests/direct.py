@@ -25,6 +25,13 @@ DIRECT = os.environ.get("MMAUDIT_DIRECT", os.path.join(ROOT, "build", "mmaudit")
 VIEWS = (("check", "mmcheck"), ("task", "mmtask"), ("list", "mmlist"), ("cpu", "mmcpu"),
          ("flush", "mmflush"), ("overview", "mmaudit"))
 TIMING = ("ms", "timing_ms")
+# mmmask queries: (direct arguments before DUMP, after DUMP, the extension's command)
+MASKS = ((["-s", "__cpu_online_mask"], [], "mmmask -j -s __cpu_online_mask"),
+         (["-v"], ["init_mm"], "mmmask -j -v init_mm"),
+         (["-d", "-p", "cpu_sibling_map"], [], "mmmask -j -d -p cpu_sibling_map"),
+         (["-p", "cpu_tlbstate", "-c", "1"], [], "mmmask -j -p cpu_tlbstate -c 1"),
+         (["-a", "0"], [], "mmmask -j -a 0"),
+         (["-s", "no_such_symbol_here"], [], "mmmask -j -s no_such_symbol_here"))
 
 
 def norm(o):
@@ -83,6 +90,43 @@ def crash_views(d):
         json.dump(res, f)
     os.rename(path + ".tmp", path)
     return res
+
+
+def crash_masks(d):
+    """-> [output of each MASKS command inside crash] (cached like crash_views)"""
+    so = hashlib.sha1(open(SO, "rb").read()).hexdigest()
+    key = hashlib.sha1(("%s %s %s %s %r" % (d.vmcore, os.stat(d.vmcore).st_mtime, CRASH, so, MASKS)).encode()
+                       ).hexdigest()[:12]
+    path = os.path.join(ROOT, "build", "test-out", "direct-mask-%s-%s-%s-%s.json" % (d.tag, d.mode, d.fmt, key))
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    outs, log = crash_outputs(d.vmlinux, d.vmcore, [SO], [m[2] for m in MASKS])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(outs, f)
+    os.rename(path + ".tmp", path)
+    return outs
+
+
+def compare_masks(s, d):
+    try:
+        outs = crash_masks(d)
+    except Exception as e:  # noqa: BLE001
+        s.not_ok("%s: crash runs mmmask" % d.id, e)
+        return
+    extra = ["--vmlinux", d.plain_vmlinux] if needs_vmlinux(d) else []
+    for (pre, post, ext), out in zip(MASKS, outs):
+        rc, dout, err = run_direct(["mask", "-j"] + extra + pre + [d.vmcore] + post)
+        try:
+            cj, dj = json.loads(out), json.loads(dout)
+        except ValueError as e:
+            s.not_ok("%s: %s: both JSON" % (d.id, ext), "%s; crash %r; direct exit %d %r %r" % (
+                e, out[:200], rc, dout[:200], err[-200:]))
+            continue
+        dd = diff(norm(cj), norm(dj))
+        s.check(not dd, "%s: mmaudit mask == %s inside crash" % (d.id, ext),
+                "%d difference(s) (crash vs direct): %s" % (len(dd), "; ".join(x[:240] for x in dd[:4])))
 
 
 def compare_dump(s, d):
@@ -202,6 +246,13 @@ def bad_input(s, ds):
         if five:
             one_line_error(s, "5.10 dump without --vmlinux", ["check", "-j", five[0].vmcore],
                            "give --vmlinux")
+    rc, out, err = run_direct(["mask", "-j", "-w", "0x2000000000000", "1"])
+    try:
+        j = json.loads(out)["masks"][0]
+    except (ValueError, KeyError, IndexError):
+        j = {}
+    s.check(rc == 0 and j.get("cpus") == "49,64" and j.get("nbits") == 128,
+            "mmaudit mask -w decodes literal words without a dump (49,64 of 128 bits)", out[-300:])
     rc, out, err = run_direct(["-h"])
     s.check(rc == 0 and "usage: mmaudit" in out, "mmaudit -h prints the usage, exit 0")
 
@@ -215,6 +266,7 @@ def main():
     s.check(len(ds) == 12 or bool(os.environ.get("MMAUDIT_DUMP_TAGS")), "12 test dumps listed", len(ds))
     for d in ds:
         compare_dump(s, d)
+        compare_masks(s, d)
     if os.environ.get("MMAUDIT_DIRECT_SCEN", "1") != "0":
         for d in scenario_dumps():
             compare_dump(s, d)

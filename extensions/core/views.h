@@ -30,6 +30,22 @@ int mma_check_filter(FILE *fp, const char *cmd, unsigned flags,
 void mma_render_overview_json(const struct mma_model *m, const char *slab,
 			      FILE *fp);
 
+/* mmmask: decode one cpumask query (the extension's and the direct command's) */
+struct mma_maskq {
+	int mode;		/* 'm' mm, 'a' address, 's' symbol, 'p' per-CPU symbol */
+	const char *what;	/* the argument: hex address or symbol name */
+	int deref;		/* the location holds a pointer to the mask */
+	int cpu;		/* 'p': only this CPU; -1 every CPU */
+	unsigned nbits;		/* bits to decode; 0 = nr_cpu_ids */
+};
+/* the whole mmmask answer (text table, or JSON with "masks") for q */
+void mma_render_mask_query(const struct mma_target *t,
+			   const struct mma_layout *l,
+			   const struct mma_maskq *q, unsigned flags, FILE *fp);
+/* the same for literal words (word 0 first), no dump needed */
+void mma_render_mask_words(const uint64_t *w, unsigned nwords, unsigned nbits,
+			   unsigned flags, FILE *fp);
+
 #pragma GCC visibility pop
 
 #endif

@@ -52,6 +52,9 @@ usage(FILE *f)
 "  cpu       CPUs: current task, loaded_mm, lazy state (mmcpu) [cpu]\n"
 "  flush     TLB shootdowns and cross-CPU calls (mmflush)\n"
 "  overview  version, layout, counts, rules (mmaudit)\n"
+"  mask      decode a cpumask (mmmask; its options: mmaudit mask [-jvd]\n"
+"            [-n nbits] [-c cpu] DUMP [-m] mm | -a addr | -s sym | -p sym,\n"
+"            or mmaudit mask -w word...; the command must come first)\n"
 "\n"
 "options:\n"
 "  -j, --json         JSON output (docs/json-schema.md)\n"
@@ -288,6 +291,152 @@ run_flush(unsigned flags, const struct mma_filter *f)
 	return 0;
 }
 
+/* the dump and its symbols (--vmlinux, build-id checked), or exit 2 */
+static void
+open_dump(unsigned flags, const char *ext, const char *dump,
+	  const char *vmlinux, struct dread **rp, struct dsym **sp)
+{
+	char err[1024], bid[256], vbid[256];
+	struct dread *r;
+	struct dsym *s;
+
+	r = dread_open(dump, err, sizeof(err));
+	if (!r)
+		fail(flags, ext, "%s", err);
+	if (vmlinux) {
+		if (dread_vmci(r, "BUILD-ID", bid, sizeof(bid)) == 0) {
+			if (elf_build_id(vmlinux, vbid, sizeof(vbid)))
+				fail(flags, ext, "%s: not an ELF file with a "
+				     "build-id", vmlinux);
+			if (strcmp(bid, vbid))
+				fail(flags, ext, "%s is not the dump's kernel: "
+				     "build-id %s, the dump's %s", vmlinux,
+				     vbid, bid);
+		}
+		s = dsym_from_vmlinux(vmlinux, dread_kaslr_offset(r), err,
+				      sizeof(err));
+		if (!s)
+			fail(flags, ext, "%s: %s", vmlinux, err);
+	} else {
+		s = dsym_from_dump(dread_read, r, dread_vmcoreinfo(r), err,
+				   sizeof(err));
+		if (!s && dread_truncated(r)[0])
+			fail(flags, ext, "dump truncated (%s): its kallsyms/BTF "
+			     "cannot be read (%s)", dread_truncated(r), err);
+		if (!s)
+			fail(flags, ext, "no kallsyms/BTF in the dump (%s); give "
+			     "--vmlinux", err);
+	}
+	*rp = r;
+	*sp = s;
+}
+
+/*
+ * mmaudit mask: the extension's mmmask, its options as in crash
+ * (-m/-a/-s/-p/-w, -d, -n, -c, -j, -v) plus --vmlinux; DUMP first, then
+ * an mm when no -a/-s/-p is given; -w WORD... needs no dump.
+ */
+static int
+run_mask(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mma_maskq q;
+	unsigned flags = 0, nbits = 0, nwords = 0;
+	const char *vmlinux = NULL, *what = NULL, *dump = NULL;
+	uint64_t v, *w;
+	struct dread *r;
+	struct dsym *s;
+	int c, mode = 0, deref = 0, cpu = -1, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "jvdwhn:c:m:a:s:p:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j': flags |= MMA_F_JSON; break;
+		case 'v': flags |= MMA_F_VERBOSE; break;
+		case 'd': deref = 1; break;
+		case 'w': mode = 'w'; break;
+		case 'V': vmlinux = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'n':
+			if (parse_u64(optarg, &v, 10) || !v || v > 65536)
+				fail(flags, "mmmask", "-n: 1-65536 bits, not %s",
+				     optarg);
+			nbits = (unsigned)v;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v, 10))
+				fail(flags, "mmmask", "-c: not a CPU: %s", optarg);
+			cpu = (int)v;
+			break;
+		case 'm': case 'a': case 's': case 'p':
+			if (mode)
+				fail(flags, "mmmask", "one of -m, -a, -s, -p, -w");
+			mode = c;
+			what = optarg;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (mode == 'w') {
+		if (optind >= argc)
+			fail(flags, "mmmask", "-w needs hex words");
+		w = calloc((size_t)(argc - optind), sizeof(*w));
+		if (!w)
+			fail(flags, "mmmask", "out of memory");
+		for (; optind < argc; optind++)
+			if (parse_u64(argv[optind], &w[nwords++], 16)) {
+				free(w);
+				mma_render_error("mmmask", "bad hex word", flags,
+						 stdout);
+				return EXIT_ERROR;
+			}
+		mma_render_mask_words(w, nwords, nbits, flags, stdout);
+		free(w);
+		return 0;
+	}
+	if (optind < argc)
+		dump = argv[optind++];
+	if (!mode && optind < argc) {
+		mode = 'm';
+		what = argv[optind++];
+	}
+	if (!dump || !mode || optind < argc)
+		fail(flags, "mmmask", "usage: mmaudit mask [-jvd] [-n nbits] "
+		     "[-c cpu] DUMP [-m] mm | -a addr | -s symbol | -p "
+		     "percpu-symbol | -w word...");
+	open_dump(flags, "mmmask", dump, vmlinux, &r, &s);
+	dtarget_init(&DT, r, s);
+	mma_layout_resolve(&DT.t, &L);
+	if (!L.ok) {
+		mma_render_error("mmmask", L.why, flags, stdout);
+		rc = EXIT_ERROR;
+	} else {
+		memset(&q, 0, sizeof(q));
+		q.mode = mode;
+		q.what = what;
+		q.deref = deref;
+		q.cpu = cpu;
+		q.nbits = nbits;
+		mma_render_mask_query(&DT.t, &L, &q, flags, stdout);
+	}
+	fflush(stdout);
+	if (dread_truncated(r)[0]) {
+		fprintf(stderr, "%s: dump truncated (%s): decoded what could be "
+			"read\n", prog, dread_truncated(r));
+		rc = EXIT_ERROR;
+	}
+	dtarget_free(&DT);
+	dsym_free(s);
+	dread_close(r);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 /* ------------------------------------------------------------------ */
@@ -312,13 +461,14 @@ main(int argc, char **argv)
 	struct mma_filter f;
 	unsigned flags = 0;
 	const char *vmlinux = NULL, *cmd = NULL, *ext = NULL, *dump, *arg;
-	char err[1024], bid[256], vbid[256];
 	struct dread *r;
 	struct dsym *s;
 	uint64_t v;
 	int c, i, walk = 1, rc, npos;
 	char **pos;
 
+	if (argc > 1 && !strcmp(argv[1], "mask"))
+		return run_mask(argc - 1, argv + 1);
 	mma_filter_init(&f);
 	while ((c = getopt_long(argc, argv, "jvbhLs:r:p:m:c:", lo, NULL)) != -1) {
 		switch (c) {
@@ -379,39 +529,13 @@ main(int argc, char **argv)
 		}
 	if (!cmd)
 		fail(flags, "mmaudit", "unknown command \"%s\" (check, task, "
-		     "list, cpu, flush, overview; -h)", pos[0]);
+		     "list, cpu, flush, overview, mask; -h)", pos[0]);
 	dump = pos[1];
 	arg = npos > 2 ? pos[2] : NULL;
 	if (npos > 3)
 		fail(flags, ext, "too many arguments (-h)");
 
-	r = dread_open(dump, err, sizeof(err));
-	if (!r)
-		fail(flags, ext, "%s", err);
-	if (vmlinux) {
-		if (dread_vmci(r, "BUILD-ID", bid, sizeof(bid)) == 0) {
-			if (elf_build_id(vmlinux, vbid, sizeof(vbid)))
-				fail(flags, ext, "%s: not an ELF file with a "
-				     "build-id", vmlinux);
-			if (strcmp(bid, vbid))
-				fail(flags, ext, "%s is not the dump's kernel: "
-				     "build-id %s, the dump's %s", vmlinux,
-				     vbid, bid);
-		}
-		s = dsym_from_vmlinux(vmlinux, dread_kaslr_offset(r), err,
-				      sizeof(err));
-		if (!s)
-			fail(flags, ext, "%s: %s", vmlinux, err);
-	} else {
-		s = dsym_from_dump(dread_read, r, dread_vmcoreinfo(r), err,
-				   sizeof(err));
-		if (!s && dread_truncated(r)[0])
-			fail(flags, ext, "dump truncated (%s): its kallsyms/BTF "
-			     "cannot be read (%s)", dread_truncated(r), err);
-		if (!s)
-			fail(flags, ext, "no kallsyms/BTF in the dump (%s); give "
-			     "--vmlinux", err);
-	}
+	open_dump(flags, ext, dump, vmlinux, &r, &s);
 	dtarget_init(&DT, r, s);
 	if (f.mm == 1) {
 		const char *ma = getenv("MMAUDIT_MM_ARG");
