@@ -75,7 +75,11 @@ printf '%s\n' $compress_cflags >CFLAGS.extra
 printf '%s\n' $compress_ldflags >LDFLAGS.extra
 echo "setup-crash: building crash $ver (5-10 min on 2 cores; log: $log)" >&2
 if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
-    # crash's top-level make is not always -j safe on the first pass
+    # crash's top-level make is not always -j safe on the first pass (seen
+    # under load: gdb's top-level make ran autogen for a Makefile.in being
+    # rewritten, and a plain `make` then found no gdb Makefile): start over
+    # serially from a fresh gdb tree
+    rm -rf gdb-10.2
     make target=X86_64 >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 2; }
 fi
 [ -x crash ] || { echo "setup-crash: build produced no crash binary (see $log)" >&2; exit 2; }
