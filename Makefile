@@ -17,6 +17,11 @@
 #                             (libkdumpfile, libbpf, libelf; docs/direct.md)
 #   make check                every test suite (what CI runs; scenario dumps of 6.1)
 #   make check-all            the same with the scenario dumps of all three kernels
+#   make crash9               build (or find) the cached crash 9.0.x (gdb 16)
+#   make so-crash9            build/crash9/mmaudit.so against it
+#   make check-crash9         the real-dump suites under crash 9.0.x (make check
+#                             runs the crash9 suite: ABI refusal, foundation and
+#                             extension on the 6.1 dumps under crash 9)
 #   make crash                build (or find) the cached crash (rebuilt when
 #                             its build configuration changed: make check
 #                             runs it first)
@@ -250,11 +255,33 @@ fuzz-cov: fuzz-build
 deps:
 	scripts/install-deps.sh
 
-check: deps crash all asan tools $(UNIT_BINS) fuzz-build
+check: deps crash all asan tools $(UNIT_BINS) fuzz-build so-crash9
 	MMAUDIT_SCEN_TAGS="$${MMAUDIT_SCEN_TAGS:-bookworm-6.1}" tests/run.sh
 
 check-all: deps crash all asan tools $(UNIT_BINS) fuzz-build
 	MMAUDIT_SCEN_TAGS="bookworm-6.1 bullseye-5.10 trixie-6.12" tests/run.sh
+
+# crash 9.0.x next to 8.0.6 (scripts/setup-crash.sh --crash9, Debian's
+# source package with its gdb 16), and the extension built against its
+# defs.h into $(BUILD)/crash9/ (same sources, no change).  make check runs
+# the suite crash9 (ABI refusal both ways; foundation and extension on the
+# 6.1 dumps under crash 9); make check-crash9 the real-dump suites on all
+# three kernels under crash 9.
+CRASH9_SRC ?= $(CACHE)/crash-9.0.x
+CRASH9_SUITES ?= crash9 faults slab filtered flush
+
+crash9:
+	scripts/setup-crash.sh --crash9
+
+so-crash9: crash9
+	$(MAKE) BUILD=$(BUILD)/crash9 CRASH_SRC=$(CRASH9_SRC) $(BUILD)/crash9/mmaudit.so
+
+check-crash9: deps all tools so-crash9
+	CRASH=$(CRASH9_SRC)/crash MMAUDIT_SO=$(BUILD)/crash9/mmaudit.so CRASH_SRC=$(CRASH9_SRC) \
+	    MMAUDIT_DUMP_TAGS="$${MMAUDIT_DUMP_TAGS:-bookworm-6.1 bullseye-5.10 trixie-6.12}" \
+	    MMAUDIT_SUITES="$${MMAUDIT_SUITES:-$(CRASH9_SUITES)}" tests/run.sh
+
+.PHONY: crash9 so-crash9 check-crash9
 
 clean:
 	rm -rf $(BUILD)

@@ -16,8 +16,11 @@
 # built with another one is rebuilt.
 #
 # usage: scripts/setup-crash.sh [--print-dir]
+#        scripts/setup-crash.sh --crash9     crash 9.0.x into $MMAUDIT_CACHE/crash-9.0.x
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# crash 9.0.x (gdb 16), next to 8.0.6: scripts/setup-crash9.sh
+[ "${1:-}" != --crash9 ] || exec "$here/setup-crash9.sh"
 cache=${MMAUDIT_CACHE:-$HOME/.cache/mmaudit}
 ver=8.0.6
 dest=$cache/crash-$ver

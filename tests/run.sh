@@ -26,12 +26,16 @@
 #   package     the Debian package built, checked, installed (root), loaded by
 #               crash -x and ~/.crashrc, purged; make install + CRASH_EXTENSIONS;
 #               drop-in into ./extensions (README "Install")
+#   crash9      crash 9.0.x (gdb 16) next to 8.0.6: the extension built for one
+#               refuses the other in one line (both ways); foundation and
+#               extension under crash 9 on the 6.1 dumps (MMAUDIT_DUMP_TAGS;
+#               make check-crash9: all kernels and more suites)
 # Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
 # Set MMAUDIT_SUITES="unit foundation" to run a subset.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-suites=${MMAUDIT_SUITES:-unit dsym fuzz tools foundation extension direct faults slab filtered flush scenarios mutate batch package}
+suites=${MMAUDIT_SUITES:-unit dsym fuzz tools foundation extension direct faults slab filtered flush scenarios mutate batch package crash9}
 total_p=0 total_f=0
 log=$(mktemp -d)/suites
 mkdir -p "$log"
@@ -78,6 +82,7 @@ for s in $suites; do
         batch)      need_dumps && run_suite batch tests/batch.py ;;
         mutate)     need_dumps && run_suite mutate tests/mutate.py --ci --asan ;;
         package)    need_dumps && run_suite package tests/package.py ;;
+        crash9)     need_dumps && run_suite crash9 tests/crash9.py ;;
         
         *) echo "unknown suite $s"; total_f=$((total_f + 1)) ;;
     esac
