@@ -225,6 +225,19 @@ def check_fleet(wd, ds):
         print("# %s: %s" % (kind, r.get("reason")), flush=True)
         S.check(r.get("status") == "error" and re.search(pat, r.get("reason") or "", re.I),
                 "%s file named like a dump: not auditable, reason /%s/" % (kind, pat), r.get("reason"))
+    # the sizes behind "truncated": what the headers say the file needs (the
+    # uncut file's data end) and what the cut file has, in the summary
+    need_elf = max(int(m.group(1), 16) + int(m.group(2), 16) for m in re.finditer(
+        r"^\s*LOAD\s+(0x[0-9a-f]+)\s+\S+\s+\S+\s+(0x[0-9a-f]+)", subprocess.run(
+            ["readelf", "-lW", d61.vmcore], capture_output=True, text=True).stdout, re.M))
+    cuts = [("cut", need_elf, "the last PT_LOAD's offset+filesz")]
+    if flt:
+        cuts.append(("cut-kdump", os.path.getsize(flt), "the uncut file's size (its last page data)"))
+    for kind, need, what in cuts:
+        r = recs.get(extra[kind], {})
+        got = (r.get("truncated_expected_size"), r.get("truncated_actual_size"))
+        S.eq(got, (need, os.path.getsize(extra[kind])),
+             "%s: truncated, expected size = %s, actual = the cut file's (summary.jsonl)" % (kind, what))
     r = recs.get(extra["cut"], {})
     per = load(r.get("json"))
     steps = [x.get("step") for x in per.get("ladder", [])]
@@ -561,6 +574,54 @@ def check_no_index(wd, ds):
                 [l for l in norm_sys(sysp) if l not in norm_sys(d.text("sys.txt"))][:3])
 
 
+def check_compressed(wd, ds):
+    """the compressed -d 31 copies of the 6.1 live dump (zlib, LZO, zstd,
+    each also flattened, and snappy: tests/filtered.py makes and caches
+    them) through the runner: each audited at a recorded rung with the
+    findings of crash's direct session on the ELF dump of the same boot,
+    its compression named in the summary"""
+    import filtered
+    d61 = [d for d in ds if d.tag == filtered.FULL_TAG and d.mode == "live" and d.fmt == "elf"][0]
+    try:
+        copies = filtered.compressed_dumps(d61.vmcore, filtered.copy_names(d61.tag))
+    except Exception as e:  # reported, the rest goes on
+        S.not_ok("compressed -d 31 copies of the 6.1 live dump (tests/filtered.py)", e)
+        return
+    cdir = os.path.join(wd, "compressed")
+    os.makedirs(cdir)
+    links = {}
+    for name, (path, _, _) in copies.items():
+        link = os.path.join(cdir, "vmcore-6.1.d31.%s.kdump" % name)
+        os.symlink(path, link)
+        links[link] = name
+    out = os.path.join(wd, "out-compressed")
+    rc, so, se, secs = batch(["-j", JOBS, "-o", out, cdir])
+    print("# compressed copies: exit %d, %.0f s wall" % (rc, secs), flush=True)
+    recs = {r["dump"]: r for r in read_jsonl(out)}
+    S.eq(sorted(recs), sorted(links), "compressed copies: one record each (%d)" % len(links))
+    direct = d61.json("mmcheck.json") or {}
+    want = "bug" if direct.get("summary", {}).get("bug") else "clean"
+    S.eq(rc, 1 if want == "bug" else 0, "compressed copies: exit status as the ELF dump's audit (%s)" % want)
+    for link, name in sorted(links.items()):
+        r = recs.get(link, {})
+        per = load(r.get("json"))
+        base = name[:-2] if name.endswith("-F") else name
+        print("# %s: status %s, verdict %s, step %s, ladder %s, compression %s, format %s" % (
+            name, r.get("status"), r.get("verdict"), r.get("step"),
+            [x.get("step") for x in per.get("ladder", [])], r.get("compression"), r.get("format")), flush=True)
+        S.check(r.get("status") == want and r.get("step") == "normal" and r.get("release") ==
+                d61.manifest["kernel_release"], "compressed %s: audited at the first rung, status %s as the ELF "
+                "dump's" % (name, want), (r.get("status"), r.get("step"), r.get("reason")))
+        S.eq((r.get("compression"), r.get("format")), (base, "kdump-flat" if name.endswith("-F") else "kdump"),
+             "compressed %s: compression and format in the summary" % name)
+        S.eq(finding_keys(per.get("check")), finding_keys(direct),
+             "compressed %s: findings equal crash's direct session on the ELF dump" % name)
+        S.eq({k: r.get(k) for k in ("tasks", "mms")}, {k: direct.get("summary", {}).get(k) for k in ("tasks", "mms")},
+             "compressed %s: tasks and mms counted as on the ELF dump" % name)
+        said = re.findall(r"[^\n\"]*compression support[^\n\"]*", json.dumps(per))
+        S.check(not said, "compressed %s: no \"no ... compression support\" on any rung" % name, said[:2])
+
+
 def main():
     t0 = time.time()
     for what, p in (("crash", CRASH), ("extension", SO), ("vmcore-id", VMCORE_ID)):
@@ -587,6 +648,9 @@ def main():
         t1 = time.time()
         check_no_index(wd, ds)
         print("# --no-index: %.0f s" % (time.time() - t1), flush=True)
+        t1 = time.time()
+        check_compressed(wd, ds)
+        print("# compressed copies: %.0f s" % (time.time() - t1), flush=True)
         t1 = time.time()
         batch_engine.check_engines(S, wd, ds, batch, read_jsonl, finding_keys, JOBS)
         print("# engines: %.0f s" % (time.time() - t1), flush=True)
