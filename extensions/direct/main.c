@@ -225,13 +225,18 @@ run_view(const char *cmd, unsigned flags, const struct mma_filter *filter,
 
 /*
  * why slab classification is off, NULL when it is on: the core's SLUB walk
- * (core/slab.c, on the target's page_of) says, once it lands in the core
+ * on the target's page_of (the model's, made here if no mm needed it yet),
+ * as the extension asks its own walk (mmslab_status())
  */
 static const char *
 direct_slab_status(struct mma_model *m)
 {
-	(void)m;
-	return NULL;
+	if (!m->slab) {
+		if (!(m->slab = malloc(sizeof(*m->slab))))
+			return "out of memory";
+		mma_slab_init(m->slab, m->t);
+	}
+	return mma_slab_status(m->slab);
 }
 
 /* the extension's mmaudit overview (-j: its JSON) */
