@@ -620,6 +620,20 @@ def check_compressed(wd, ds):
              "compressed %s: tasks and mms counted as on the ELF dump" % name)
         said = re.findall(r"[^\n\"]*compression support[^\n\"]*", json.dumps(per))
         S.check(not said, "compressed %s: no \"no ... compression support\" on any rung" % name, said[:2])
+    # the same copies with the runner's default engine: the direct command
+    # (libkdumpfile) reads every compression too, no crash session
+    out = os.path.join(wd, "out-compressed-auto")
+    rc, so, se, secs = batch(["--engine", "auto", "-j", JOBS, "-o", out, cdir])
+    print("# compressed copies, engine auto: exit %d, %.0f s wall" % (rc, secs), flush=True)
+    recs = {r["dump"]: r for r in read_jsonl(out)}
+    for link, name in sorted(links.items()):
+        r = recs.get(link, {})
+        per = load(r.get("json"))
+        S.check((r.get("engine"), r.get("status")) == ("direct", want) and finding_keys(per.get("check")) ==
+                finding_keys(direct) and (r.get("tasks"), r.get("mms")) ==
+                (direct.get("summary", {}).get("tasks"), direct.get("summary", {}).get("mms")),
+                "compressed %s, engine auto: audited by the direct command, findings and counts as crash's on "
+                "the ELF dump" % name, (r.get("engine"), r.get("status"), r.get("direct_why"), r.get("reason")))
 
 
 def main():
