@@ -276,18 +276,20 @@ t_member_size(void *ctx, const char *s, const char *m)
  * gdb's enum type_code past the codes crash's defs.h names.  crash 8
  * embeds gdb 10.2 (gdb/gdbtypes.h: ... TYPE_CODE_RVALUE_REF 19,
  * TYPE_CODE_CHAR 20, TYPE_CODE_BOOL 21, TYPE_CODE_COMPLEX 22,
- * TYPE_CODE_TYPEDEF 23); crash 7's gdb 7.6 had no RVALUE_REF, so one less
- * there.  defs.h's TYPE_CODE_BOOL (20) is the gdb 7.6 value: with gdb 10.2
- * it is TYPE_CODE_CHAR.
+ * TYPE_CODE_TYPEDEF 23), crash 9 gdb 16.2/16.3 with the same codes
+ * (gdb/type-codes.def); crash 7's gdb 7.6 (and older) had no RVALUE_REF,
+ * so one less there.  defs.h's TYPE_CODE_BOOL (20) is the gdb 7.6 value:
+ * with gdb 10.2 and 16 it is TYPE_CODE_CHAR.
  */
-#ifdef GDB_10_2
-#define MMA_GDB_TYPE_CODE_CHAR		20
-#define MMA_GDB_TYPE_CODE_BOOL		21
-#define MMA_GDB_TYPE_CODE_TYPEDEF	23
-#else
+#if defined(GDB_7_6) || defined(GDB_7_3_1) || defined(GDB_7_0) || \
+    defined(GDB_6_1) || defined(GDB_6_0) || defined(GDB_5_3)
 #define MMA_GDB_TYPE_CODE_CHAR		19
 #define MMA_GDB_TYPE_CODE_BOOL		20
 #define MMA_GDB_TYPE_CODE_TYPEDEF	22
+#else
+#define MMA_GDB_TYPE_CODE_CHAR		20
+#define MMA_GDB_TYPE_CODE_BOOL		21
+#define MMA_GDB_TYPE_CODE_TYPEDEF	23
 #endif
 
 /* a gdb type code as an enum mma_tc, without resolving anything */
