@@ -15,11 +15,16 @@ the extension's mmcheck -j inside the real crash), never against the runner:
 - the fallback: a direct command that cannot open anything (a stand-in
   that answers like the real one's error path) -> every dump audited by
   crash, the direct command's reason recorded;
+- a dump cut short (the 6.1 ELF dump at 300 MiB of 512): read as far as it
+  goes by the direct command, reported as partial (status error), and no
+  bug finding the complete dump lacks;
 - summary.jsonl / run.json carry the engine.
 """
 import json
 import os
 import stat
+
+from common import cut_copy
 
 
 def _records(out, read_jsonl):
@@ -122,3 +127,23 @@ def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
              "%s: the direct command could not audit it: crash + the extension did (first rung)" % d.id)
         S.check("reader stand-in" in (r.get("direct_why") or ""),
                 "%s: fallback: the direct command's reason recorded" % d.id, r.get("direct_why"))
+
+    # a dump cut short, through the default engine
+    d61 = [d for d in ds if d.tag == "bookworm-6.1" and d.mode == "live" and d.fmt == "elf"]
+    if d61:
+        cdir = os.path.join(wd, "engines-cut-in")
+        os.makedirs(cdir, exist_ok=True)
+        cut = os.path.join(cdir, "vmcore-6.1-cut.elf")
+        cut_copy(d61[0].vmcore, cut, 300 << 20)
+        out = os.path.join(wd, "engines-cut")
+        rc, so, se, secs = batch(["--engine", "auto", "-o", out, cdir])
+        r = _records(out, read_jsonl).get(cut, {})
+        full = d61[0].json("mmcheck.json") or {}
+        bugs = lambda fk: {k for k in fk if k[1] == "bug"}
+        S.check((r.get("engine"), r.get("status"), r.get("verdict")) == ("direct", "error", "partial")
+                and r.get("truncated"),
+                "cut 6.1 dump, engine auto: the direct command read it as far as it goes: partial, truncated "
+                "recorded", (r.get("engine"), r.get("status"), r.get("verdict"), r.get("reason")))
+        S.check(bugs(finding_keys(_per_dump(r).get("check"))) <= bugs(finding_keys(full)),
+                "cut 6.1 dump, engine auto: no bug finding the complete dump lacks",
+                finding_keys(_per_dump(r).get("check")))

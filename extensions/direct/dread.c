@@ -431,7 +431,19 @@ static kdump_status
 read_pa(struct dread *r, uint64_t pa, void *buf, size_t len)
 {
 	size_t n = len;
-	kdump_status s = kdump_read(r->kd, KDUMP_MACHPHYSADDR, pa, buf, &n);
+	kdump_status s;
+	uint64_t off, left;
+
+	/*
+	 * An ELF dump cut short: the program headers still promise the
+	 * missing pages, and what the reader answers for them is not the
+	 * kernel's memory.  Data past the end of the file is not in the dump
+	 * (excluded), as crash says "read error" there.
+	 */
+	if (r->id.kind == DUMPID_ELF && r->id.truncated[0] &&
+	    dumpid_pa_to_off(&r->id, pa, len, &off, &left) < 0)
+		return KDUMP_ERR_NODATA;
+	s = kdump_read(r->kd, KDUMP_MACHPHYSADDR, pa, buf, &n);
 
 	if (s == KDUMP_OK && n != len)
 		s = KDUMP_ERR_NODATA;
