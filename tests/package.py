@@ -20,6 +20,7 @@ since the package is installed system-wide for about a minute.
 """
 import fcntl
 import glob
+import json
 import os
 import re
 import shutil
@@ -39,6 +40,7 @@ COMMANDS = ("mmaudit", "mmtask", "mmlist", "mmcpu", "mmcheck", "mmflush", "mmmas
 PAYLOAD = {
     "usr/lib/crash/extensions/mmaudit.so",
     "usr/bin/mmaudit-batch", "usr/bin/mmaudit-index", "usr/bin/vmcore-id", "usr/bin/vmcore-inject",
+    "usr/bin/mmaudit", "usr/share/man/man1/mmaudit.1.gz",
     "usr/share/man/man1/mmaudit-batch.1.gz", "usr/share/man/man1/mmaudit-index.1.gz",
     "usr/share/man/man1/vmcore-id.1.gz", "usr/share/man/man1/vmcore-inject.1.gz",
     "usr/share/man/man7/crash-mmaudit.7.gz",
@@ -196,7 +198,8 @@ def check_make_install(src, d, tmp):
             "make install + CRASH_EXTENSIONS: extend mmaudit.so loads the staged .so, mmcheck ok", out[-500:])
     # the staged runner: extension from CRASH_EXTENSIONS, vmcore-id next to it
     bout = os.path.join(tmp, "bout-inst")
-    r = run([os.path.join(dest, "usr/local/bin/mmaudit-batch"), "-q", "--no-progress", "-j", "1", "-o", bout, d.vmcore],
+    r = run([os.path.join(dest, "usr/local/bin/mmaudit-batch"), "--engine", "crash", "-q", "--no-progress", "-j", "1",
+             "-o", bout, d.vmcore],
             cwd=empty, env=clean_env(CRASH_EXTENSIONS=extdir, PATH="/usr/sbin:/usr/bin:/sbin:/bin"), timeout=600)
     logs = "".join(open(p, errors="replace").read() for p in glob.glob(os.path.join(bout, "dumps", "*.crash.log")))
     S.check(r.returncode == 0 and loaded_from(logs, sos[0]),
@@ -259,12 +262,31 @@ def check_installed(d, tmp, deb_files):
 
     # the installed programs
     bout = os.path.join(tmp, "bout-deb")
-    r = run(["/usr/bin/mmaudit-batch", "-q", "--no-progress", "-j", "1", "-o", bout, d.vmcore], cwd=empty,
-            env=clean_env(), timeout=600)
+    r = run(["/usr/bin/mmaudit-batch", "--engine", "crash", "-q", "--no-progress", "-j", "1", "-o", bout, d.vmcore],
+            cwd=empty, env=clean_env(), timeout=600)
     logs = "".join(open(p, errors="replace").read() for p in glob.glob(os.path.join(bout, "dumps", "*.crash.log")))
     S.check(r.returncode == 0 and loaded_from(logs, EXT) and os.path.exists(os.path.join(bout, "summary.jsonl")),
             "/usr/bin/mmaudit-batch audits the dump with %s and /usr/bin/vmcore-id (exit 0, clean)" % EXT,
             (r.stdout + r.stderr)[-400:] + logs[-300:])
+    # the default engine: the installed direct command next to the runner
+    bout = os.path.join(tmp, "bout-deb-direct")
+    r = run(["/usr/bin/mmaudit-batch", "-q", "--no-progress", "-j", "1", "-o", bout, d.vmcore], cwd=empty,
+            env=clean_env(), timeout=600)
+    try:
+        with open(os.path.join(bout, "summary.jsonl")) as f:
+            rec = json.loads(f.readline())
+    except (OSError, ValueError):
+        rec = {}
+    S.check(r.returncode == 0 and rec.get("engine") == "direct" and rec.get("status") == "clean",
+            "/usr/bin/mmaudit-batch's default engine: /usr/bin/mmaudit audits the dump (exit 0, clean)",
+            (r.stdout + r.stderr)[-400:] + str(rec)[:300])
+    r = run(["/usr/bin/mmaudit", "check", "-j", d.vmcore], env=clean_env())
+    try:
+        got = json.loads(r.stdout)
+    except ValueError:
+        got = {}
+    S.check(r.returncode == 0 and got.get("status") == "ok",
+            "/usr/bin/mmaudit check -j: the direct command audits the dump", r.stderr[-300:])
     r = run(["/usr/bin/vmcore-id", "--get", "OSRELEASE", d.vmcore])
     S.eq(r.stdout.strip(), d.manifest["kernel_release"], "/usr/bin/vmcore-id --get OSRELEASE")
     r = run(["/usr/bin/mmaudit-index", d.plain_vmlinux], timeout=600)
@@ -272,7 +294,7 @@ def check_installed(d, tmp, deb_files):
             r.stderr[-300:])
 
     # man pages
-    for page, title in (("man1/mmaudit-batch.1.gz", "MMAUDIT-BATCH(1)"), ("man1/vmcore-id.1.gz", "VMCORE-ID(1)"),
+    for page, title in (("man1/mmaudit.1.gz", "MMAUDIT(1)"), ("man1/mmaudit-batch.1.gz", "MMAUDIT-BATCH(1)"), ("man1/vmcore-id.1.gz", "VMCORE-ID(1)"),
                         ("man1/vmcore-inject.1.gz", "VMCORE-INJECT(1)"), ("man7/crash-mmaudit.7.gz", "CRASH-MMAUDIT(7)")):
         p = "/usr/share/man/" + page
         r = run(["man", "-l", p], env=dict(os.environ, MANWIDTH="80"))
