@@ -4,9 +4,10 @@ full real-dump suites under crash 9):
   - the ABI refusal: the extension built against crash 8.0.6's defs.h, loaded
     into crash 9 (and the crash-9 build into 8.0.6), says so in one line,
     registers no command, and crash goes on working (sys after it);
-  - the foundation and extension suites under crash 9 with the extension
-    built against crash 9's defs.h, on the dumps of MMAUDIT_DUMP_TAGS
-    (default bookworm-6.1, the kernel CI requires).
+  - the foundation, extension and flush suites under crash 9 with the
+    extension built against crash 9's defs.h, on the dumps of
+    MMAUDIT_DUMP_TAGS (default bookworm-6.1, the kernel CI requires; flush
+    decodes gdb types the others do not: cfd_data's cpumask_var_t).
 crash 9 is $CRASH9_SRC (default $MMAUDIT_CACHE/crash-9.0.x, built by
 scripts/setup-crash.sh --crash9); its extension build/crash9/mmaudit.so."""
 import os
@@ -106,7 +107,7 @@ def main():
     dsc = [f for f in sorted(os.listdir(src)) if f.endswith(".dsc")] if os.path.isdir(src) else []
     if dsc:
         env["MMAUDIT_CRASH_DSC"] = os.path.join(src, dsc[0])
-    for name in ("foundation", "extension"):
+    for name in ("foundation", "extension", "flush"):
         sub_suite(s, name, env)
     return s.finish()
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CRASH, Dump, EXPECTED_TAGS, ROOT, SO, Suite, dumps, h  # noqa: E402
+from common import CRASH, DUMP_TAGS, Dump, EXPECTED_TAGS, ROOT, SO, Suite, dumps, h  # noqa: E402
 
 RULES = ("stuck-shootdown", "missed-flush", "flush-outside-mask", "mask-cpu-not-targeted")
 FLUSH_ALL = (1 << 64) - 1
@@ -334,7 +334,7 @@ def scenario_dumps():
     out = []
     for line in r.stdout.splitlines():
         f = line.split()
-        if len(f) == 6 and f[1] in ("stuck_flush", "busy_flush"):
+        if len(f) == 6 and f[1] in ("stuck_flush", "busy_flush") and (not DUMP_TAGS or f[0] in DUMP_TAGS):
             out.append(Dump(*f))
     return out
 

@@ -27,8 +27,8 @@
 #               crash -x and ~/.crashrc, purged; make install + CRASH_EXTENSIONS;
 #               drop-in into ./extensions (README "Install")
 #   crash9      crash 9.0.x (gdb 16) next to 8.0.6: the extension built for one
-#               refuses the other in one line (both ways); foundation and
-#               extension under crash 9 on the 6.1 dumps (MMAUDIT_DUMP_TAGS;
+#               refuses the other in one line (both ways); foundation,
+#               extension, flush under crash 9 on the 6.1 dumps (MMAUDIT_DUMP_TAGS;
 #               make check-crash9: all kernels and more suites)
 # Each suite prints "ok"/"not ok" lines and "<suite>: N passed, N failed".
 # Set MMAUDIT_SUITES="unit foundation" to run a subset.
