@@ -86,8 +86,11 @@ if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
     make target=X86_64 >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 2; }
 fi
 [ -x crash ] || { echo "setup-crash: build produced no crash binary (see $log)" >&2; exit 2; }
+# (ldd's output kept first: `ldd | grep -q` fails under pipefail when grep
+# exits before ldd has written everything)
+libs=$(ldd ./crash)
 for lib in liblzo2 libsnappy libzstd; do
-    ldd ./crash | grep -q "$lib\." ||
+    grep -q "$lib\." <<<"$libs" ||
         { echo "setup-crash: the built crash is not linked with $lib (see $log)" >&2; exit 2; }
 done
 # keep only what users of the cache need: the binary, defs.h, and the sources'
