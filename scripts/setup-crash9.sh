@@ -70,8 +70,9 @@ if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
     make target=X86_64 >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 2; }
 fi
 [ -x crash ] || { echo "setup-crash9: build produced no crash binary (see $log)" >&2; exit 2; }
+libs=$(ldd ./crash)     # once: `ldd | grep -q` fails under pipefail (SIGPIPE)
 for lib in liblzo2 libsnappy libzstd; do
-    ldd ./crash | grep -q "$lib\." ||
+    grep -q "$lib\." <<<"$libs" ||
         { echo "setup-crash9: the built crash is not linked with $lib (see $log)" >&2; exit 2; }
 done
 echo "setup-crash9: crash $version built in $(( $(date +%s) - t0 )) s" >&2
