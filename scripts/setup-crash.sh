@@ -76,6 +76,10 @@ done
 # writes the same files)
 printf '%s\n' $compress_cflags >CFLAGS.extra
 printf '%s\n' $compress_ldflags >LDFLAGS.extra
+# a build started from inside make (the Makefile's defs.h rule) must not
+# inherit its flags: `make -B` passed on to crash's and gdb's makes remakes
+# gdb's generated Makefile.in/configure (autogen, autoconf: not installed)
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 echo "setup-crash: building crash $ver (5-10 min on 2 cores; log: $log)" >&2
 if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
     # crash's top-level make is not always -j safe on the first pass (seen
