@@ -63,6 +63,8 @@ grep -q 'available\[c\]\[i\] = accessible(ms->stkinfo.ebase\[c\]\[i\]);' x86_64.
     { echo "setup-crash9: crash $version lacks upstream fix 8a11aa0" >&2; exit 2; }
 printf '%s\n' $compress_cflags >CFLAGS.extra
 printf '%s\n' $compress_ldflags >LDFLAGS.extra
+# not the calling make's flags (make -B would make gdb regenerate its Makefile.in)
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 echo "setup-crash9: building crash $version with $(ls gdb-*.patch | sed 's/\.patch$//') (15-20 min on 2 cores; log: $log)" >&2
 t0=$(date +%s)
 if ! make -j"$(nproc)" target=X86_64 >"$log" 2>&1; then
