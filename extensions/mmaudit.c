@@ -141,33 +141,31 @@ static int
 build_model(const char *cmd, unsigned flags, struct mma_model *m, int walk,
 	    uint64_t extra_mm)
 {
-	struct mma_build_opts o;
 	struct task_context *tc;
-	ulong i;
-	int c, idx;
+	uint64_t *tasks, *active;
+	ulong i, n = RUNNING_TASKS();
+	int c, ncpus = kt->cpus < NR_CPUS ? kt->cpus : NR_CPUS;
 
 	if (need_layout(cmd, flags))
 		return -1;
 	mmslab_reset();
 	mma_model_init(m, &T, &L);
+	tasks = calloc(n ? n : 1, sizeof(*tasks));
+	active = calloc(ncpus > 0 ? ncpus : 1, sizeof(*active));
+	if (!tasks || !active) {
+		free(tasks);
+		free(active);
+		mma_render_error(cmd, "out of memory", flags, fp);
+		return -1;
+	}
 	tc = FIRST_CONTEXT();
-	for (i = 0; tc && i < RUNNING_TASKS(); i++, tc++)
-		mma_model_add_task(m, tc->task, MMA_SRC_TARGET);
-	if (tt->active_set)
-		for (c = 0; c < kt->cpus && c < NR_CPUS; c++) {
-			if (!tt->active_set[c])
-				continue;
-			idx = mma_model_add_task(m, tt->active_set[c],
-						 MMA_SRC_CURR);
-			if (idx >= 0 && m->tasks[idx].oncpu < 0)
-				m->tasks[idx].oncpu = c;
-		}
-	if (extra_mm)
-		mma_model_add_mm(m, extra_mm);
-	memset(&o, 0, sizeof(o));
-	o.walk_list = walk;
-	o.max_tasks = 1 << 22;
-	mma_model_build(m, &o);
+	for (i = 0; tc && i < n; i++, tc++)
+		tasks[i] = tc->task;
+	for (c = 0; tt->active_set && c < ncpus; c++)
+		active[c] = tt->active_set[c];
+	mma_model_fill(m, tasks, (int)i, active, ncpus, extra_mm, walk);
+	free(tasks);
+	free(active);
 	return 0;
 }
 

@@ -706,6 +706,8 @@ def fault_session(label, d, copy, faults, wdir, extra=()):
 # --------------------------------------------------------------------------
 
 def batch(inputs, outdir, *opts, timeout=900):
+    if "--engine" not in opts:    # crash's ladder and vmlinux lookup (batch_fault_run: also the default)
+        opts = ("--engine", "crash") + tuple(opts)
     cmd = [sys.executable, BATCH, "--no-progress", "-q", "-o", outdir] + list(opts) + list(inputs)
     rc, _, err, _, timed_out = run_group(cmd, "", timeout)
     if timed_out:
@@ -797,6 +799,19 @@ def batch_fault_run(d61, wd, fault_copy, direct):
                        for fd in (chk or {}).get("findings", [])}, key=str)
     S.eq(keyset(per.get("check")), keyset(direct),
          "batch: fault-injected 6.1 copy: the per-dump JSON has the same findings as the direct session")
+    # the runner's default engine: the direct command, no crash, no vmlinux
+    rc, recs, err = batch([fault_copy], os.path.join(wd, "batch-fault-auto"), "--engine", "auto", "-t", "300")
+    r = recs[0] if len(recs) == 1 else {}
+    per = {}
+    try:
+        with open(r.get("json") or "") as f:
+            per = json.load(f)
+    except (OSError, ValueError):
+        pass
+    S.eq((rc, r.get("engine"), r.get("status"), r.get("bug")), (1, "direct", "bug", fault_bugs),
+         "batch, default engine: fault-injected 6.1 copy: the direct command finds the bugs (exit 1, same count)")
+    S.eq(keyset(per.get("check")), keyset(direct),
+         "batch, default engine: fault-injected 6.1 copy: the same findings as the extension inside crash")
 
 
 def batch_shards(wd):

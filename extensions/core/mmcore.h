@@ -550,6 +550,15 @@ void mma_model_init(struct mma_model *m, const struct mma_target *t,
 		    const struct mma_layout *l);
 /* finish: per-CPU data, list walk, mms, counters, rules */
 int mma_model_build(struct mma_model *m, const struct mma_build_opts *o);
+/*
+ * both front ends' sources, in crash's order: the task table (ntasks
+ * addresses), each CPU's active task (active[cpu], 0 = none; marked on that
+ * CPU), the mm named on the command line (0: none); then mma_model_build()
+ * with or without the init_task.tasks walk
+ */
+int mma_model_fill(struct mma_model *m, const uint64_t *tasks, int ntasks,
+		   const uint64_t *active, int nactive, uint64_t extra_mm,
+		   int walk);
 void mma_model_free(struct mma_model *m);
 int mma_model_find_mm(const struct mma_model *m, uint64_t addr);
 int mma_model_find_task(const struct mma_model *m, uint64_t addr);

@@ -116,6 +116,34 @@ sat_sub(int a, int b)
 }
 
 /**
+ * mma_model_fill - add what a front end knows, then build
+ * (declared in mmcore.h; extensions/mmaudit.c and extensions/direct/main.c)
+ */
+int
+mma_model_fill(struct mma_model *m, const uint64_t *tasks, int ntasks,
+	       const uint64_t *active, int nactive, uint64_t extra_mm, int walk)
+{
+	struct mma_build_opts o;
+	int i, idx;
+
+	for (i = 0; i < ntasks; i++)
+		mma_model_add_task(m, tasks[i], MMA_SRC_TARGET);
+	for (i = 0; i < nactive; i++) {
+		if (!active[i])
+			continue;
+		idx = mma_model_add_task(m, active[i], MMA_SRC_CURR);
+		if (idx >= 0 && m->tasks[idx].oncpu < 0)
+			m->tasks[idx].oncpu = i;
+	}
+	if (extra_mm)
+		mma_model_add_mm(m, extra_mm);
+	memset(&o, 0, sizeof(o));
+	o.walk_list = walk;
+	o.max_tasks = 1 << 22;
+	return mma_model_build(m, &o);
+}
+
+/**
  * mma_model_build - complete the model after the adapter's tasks are in
  *
  * Reads each CPU (runqueue curr/idle, x86 cpu_tlbstate), optionally walks

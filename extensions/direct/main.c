@@ -173,9 +173,8 @@ static int
 build_model(const char *cmd, unsigned flags, struct mma_model *m, int walk,
 	    uint64_t extra_mm)
 {
-	struct mma_build_opts o;
-	uint64_t *tasks = NULL, a;
-	int n, i, c, idx;
+	uint64_t *tasks = NULL, *active;
+	int n, c;
 
 	mma_layout_resolve(&DT.t, &L);
 	if (!L.ok) {
@@ -184,22 +183,13 @@ build_model(const char *cmd, unsigned flags, struct mma_model *m, int walk,
 	}
 	mma_model_init(m, &DT.t, &L);
 	n = dtarget_tasks(&DT, &tasks);
-	for (i = 0; i < n; i++)
-		mma_model_add_task(m, tasks[i], MMA_SRC_TARGET);
+	active = calloc(DT.t.ncpus > 0 ? DT.t.ncpus : 1, sizeof(*active));
+	for (c = 0; active && c < DT.t.ncpus; c++)
+		active[c] = dtarget_active(&DT, c);
+	mma_model_fill(m, tasks, n, active, active ? DT.t.ncpus : 0, extra_mm,
+		       walk);
+	free(active);
 	free(tasks);
-	for (c = 0; c < DT.t.ncpus; c++) {
-		if (!(a = dtarget_active(&DT, c)))
-			continue;
-		idx = mma_model_add_task(m, a, MMA_SRC_CURR);
-		if (idx >= 0 && m->tasks[idx].oncpu < 0)
-			m->tasks[idx].oncpu = c;
-	}
-	if (extra_mm)
-		mma_model_add_mm(m, extra_mm);
-	memset(&o, 0, sizeof(o));
-	o.walk_list = walk;
-	o.max_tasks = 1 << 22;
-	mma_model_build(m, &o);
 	return 0;
 }
 
