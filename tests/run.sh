@@ -15,10 +15,14 @@
 #   flush       mmflush + TLB shootdown rules vs crash built-ins, stuck_flush/busy_flush scenarios
 #   slab        the glue's slab classifier: unit tests on a fake crash, then
 #               vs crash's kmem -S on each kernel and a real KFENCE pool
-#   filtered    makedumpfile -d 31 copies of the live ELF dumps: missing
-#               pages are not corruption (no bug the ELF dump lacks)
-#   batch       scripts/mmaudit-batch on the 12 dumps + filtered/cut/bad files:
-#               vmlinux lookup (debuginfod), indexed vmlinux, ladder, JUnit/HTML
+#   filtered    makedumpfile -d 31 copies of the live ELF dumps (zlib, LZO,
+#               zstd, snappy; flattened too): missing pages are not
+#               corruption (no bug the ELF dump lacks), crash reads every
+#               compression, the audit equals the ELF dump's
+#   batch       scripts/mmaudit-batch on the 12 dumps + filtered/compressed/
+#               cut/bad files: vmlinux lookup (debuginfod), indexed vmlinux,
+#               crash's ladder, JUnit/HTML; the default engine (the direct
+#               command, crash as fallback) vs the extension inside crash
 #   mutate      seeded mutation campaign (CI subset: ~300 mutations on the live
 #               ELF dumps, extension built with ASan+UBSan; docs/robustness.md)
 #   fuzz        libFuzzer on the crash-free core, bounded (tests/fuzz/run.sh
