@@ -469,13 +469,7 @@ cmd_mmcheck(void)
 		switch (c) {
 		case 'L': walk = 0; break;
 		case 's':
-			if (!strcmp(optarg, "bug"))
-				f.min_sev = MMA_SEV_BUG;
-			else if (!strcmp(optarg, "suspicious"))
-				f.min_sev = MMA_SEV_SUSPICIOUS;
-			else if (!strcmp(optarg, "info"))
-				f.min_sev = MMA_SEV_INFO;
-			else
+			if ((f.min_sev = mma_sev_parse(optarg)) < 0)
 				argerrs++;
 			break;
 		case 'r':

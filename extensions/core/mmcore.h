@@ -489,6 +489,7 @@ struct mma_cpu {
 
 enum mma_sev { MMA_SEV_INFO = 0, MMA_SEV_SUSPICIOUS, MMA_SEV_BUG };
 const char *mma_sev_name(int sev);
+int mma_sev_parse(const char *name);
 
 struct mma_finding {
 	const char *rule;	/* rule id */

@@ -162,6 +162,18 @@ mma_sev_name(int sev)
 	}
 }
 
+/* the severity called name ("bug", "suspicious", "info"), -1 for another word */
+int
+mma_sev_parse(const char *name)
+{
+	int sev;
+
+	for (sev = MMA_SEV_INFO; sev <= MMA_SEV_BUG; sev++)
+		if (!strcmp(name, mma_sev_name(sev)))
+			return sev;
+	return -1;
+}
+
 /**
  * mma_add_finding - append a finding; sev -1 means the rule's default
  */

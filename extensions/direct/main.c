@@ -474,13 +474,7 @@ main(int argc, char **argv)
 		case 'V': vmlinux = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 's':
-			if (!strcmp(optarg, "bug"))
-				f.min_sev = MMA_SEV_BUG;
-			else if (!strcmp(optarg, "suspicious"))
-				f.min_sev = MMA_SEV_SUSPICIOUS;
-			else if (!strcmp(optarg, "info"))
-				f.min_sev = MMA_SEV_INFO;
-			else
+			if ((f.min_sev = mma_sev_parse(optarg)) < 0)
 				fail(flags, "mmaudit", "-s: bug, suspicious or "
 				     "info, not \"%s\"", optarg);
 			break;
