@@ -15,7 +15,7 @@ the extension's mmcheck -j inside the real crash), never against the runner:
 - the fallback: a direct command that cannot open anything (a stand-in
   that answers like the real one's error path) -> every dump audited by
   crash, the direct command's reason recorded;
-- a dump cut short (the 6.1 ELF dump at 300 MiB of 512): read as far as it
+- a dump cut short (the 6.1 ELF dump cut where its symbol tables stay: common.cut_readable()): read as far as it
   goes by the direct command, reported as partial (status error), and no
   bug finding the complete dump lacks;
 - summary.jsonl / run.json carry the engine.
@@ -24,7 +24,7 @@ import json
 import os
 import stat
 
-from common import cut_copy
+from common import ROOT, cut_readable
 
 
 def _records(out, read_jsonl):
@@ -40,6 +40,7 @@ def _per_dump(r):
 
 
 def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
+    direct = os.environ.get("MMAUDIT_DIRECT", os.path.join(ROOT, "build", "mmaudit"))
     fleet = os.path.join(wd, "engines")
     real = {}
     for d in ds:
@@ -134,7 +135,11 @@ def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
         cdir = os.path.join(wd, "engines-cut-in")
         os.makedirs(cdir, exist_ok=True)
         cut = os.path.join(cdir, "vmcore-6.1-cut.elf")
-        cut_copy(d61[0].vmcore, cut, 300 << 20)
+        mib, _ = cut_readable(d61[0].vmcore, cut, direct)
+        if mib is None:
+            print("# engines: no cut of 448-192 MiB kept the symbol tables of this boot: cut dump not checked",
+                  flush=True)
+            return
         out = os.path.join(wd, "engines-cut")
         rc, so, se, secs = batch(["--engine", "auto", "-o", out, cdir])
         r = _records(out, read_jsonl).get(cut, {})

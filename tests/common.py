@@ -209,3 +209,21 @@ def cut_copy(src, dst, nbytes):
                 break
             fo.write(b)
             left -= len(b)
+
+
+def cut_readable(src, dst, direct, sizes_mib=(448, 384, 320, 256, 192)):
+    """src cut short into dst where the direct command (build/mmaudit) can
+    still read the symbol tables but misses pages the audit reads: the first
+    of sizes_mib (largest first) whose `check -j` gives status ok with read
+    errors.  Where the kernel image lies in the file depends on the boot
+    (physical KASLR), hence the search.  -> (MiB, its JSON) or (None, None)"""
+    for mib in sizes_mib:
+        cut_copy(src, dst, mib << 20)
+        r = subprocess.run([direct, "check", "-j", dst], capture_output=True, text=True, timeout=300)
+        try:
+            j = json.loads(r.stdout)
+        except ValueError:
+            continue
+        if j.get("status") == "ok" and j.get("summary", {}).get("read_errors", 0) > 0:
+            return mib, j
+    return None, None

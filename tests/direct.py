@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, CRASH, ROOT, SO, Dump, Suite, crash_outputs, cut_copy, dumps  # noqa: E402
+from common import CACHE, CRASH, ROOT, SO, Dump, Suite, crash_outputs, cut_copy, cut_readable, dumps  # noqa: E402
 
 DIRECT = os.environ.get("MMAUDIT_DIRECT", os.path.join(ROOT, "build", "mmaudit"))
 # view of the direct command -> the extension's command inside crash
@@ -242,21 +242,25 @@ def bad_input(s, ds):
             # cut where the symbols and types are still readable but pages
             # the audit reads are not: it audits what it can, and a missing
             # page is never a bug the complete dump does not show
-            cut_copy(six[0].vmcore, cut, 300 << 20)
-            rc, out, err = run_direct(["check", "-j", cut])
-            rc0, out0, _ = run_direct(["check", "-j", six[0].vmcore])
-            try:
-                got, full = json.loads(out), json.loads(out0)
-            except ValueError:
-                got, full = {}, {}
-            bugs = lambda j: sorted((f.get("rule"), f.get("mm"), f.get("cpu")) for f in j.get("findings", [])
-                                    if f.get("severity") == "bug")
-            s.check(rc == 2 and got.get("status") == "ok" and got.get("summary", {}).get("read_errors", 0) > 0,
-                    "cut dump (300 MiB): audited what could be read, read errors counted, exit status 2",
-                    (rc, got.get("status"), got.get("summary", {}).get("read_errors")))
-            s.check(set(bugs(got)) <= set(bugs(full)),
-                    "cut dump (300 MiB): no bug finding the complete dump lacks (missing pages are not "
-                    "corruption)", bugs(got))
+            mib, got = cut_readable(six[0].vmcore, cut, DIRECT)
+            if mib is None:
+                print("# cut dump: no cut of 448-192 MiB kept the symbol tables of this boot "
+                      "(kernel image near the end of memory): partial audit not checked", flush=True)
+            else:
+                rc, out, err = run_direct(["check", "-j", cut])
+                rc0, out0, _ = run_direct(["check", "-j", six[0].vmcore])
+                try:
+                    full = json.loads(out0)
+                except ValueError:
+                    full = {}
+                bugs = lambda j: sorted((f.get("rule"), f.get("mm"), f.get("cpu")) for f in j.get("findings", [])
+                                        if f.get("severity") == "bug")
+                s.check(rc == 2 and "truncated" in err,
+                        "cut dump (%d MiB): audited what could be read (%d read errors), exit status 2, "
+                        "one line says truncated" % (mib, got["summary"]["read_errors"]), (rc, err[-200:]))
+                s.check(set(bugs(got)) <= set(bugs(full)),
+                        "cut dump (%d MiB): no bug finding the complete dump lacks (missing pages are not "
+                        "corruption)" % mib, bugs(got))
             if five:
                 one_line_error(s, "vmlinux of another kernel (5.10's for a 6.1 dump)",
                                ["check", "-j", "--vmlinux", five[0].plain_vmlinux, six[0].vmcore],
