@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, Dump, Suite, cpulist, h, run_crash  # noqa: E402
+from common import ROOT, Dump, Suite, cpulist, h, parse_ps, run_crash  # noqa: E402
 
 DUMPS_SH = os.path.join(ROOT, "testdumps", "dumps.sh")
 # the kernel every scenario must exist for; the others where the module builds
@@ -257,12 +257,20 @@ def s_hotplug(c):
         c.check(x is not None and x["online"] is False, "unplugged CPU %d listed offline" % n)
     sp = [p for p in c.man["processes"] if p["role"] == "spinner" and p.get("kind") == "pure"]
     if sp and sp[0]["cpu"] in online:
-        p = sp[0]
-        mm = c.mm_of(p["pid"])
-        x = c.cpus.get(p["cpu"])
-        c.check(x is not None and h(x["loaded_mm"]) == mm and x["bit"] is True and
-                p["cpu"] in cpulist(c.mms[mm]["cpus"]),
-                "CPU %d (word %d) runs its pinned spinner with its bit set" % (p["cpu"], p["cpu"] // 64))
+        # the pinned spinner's CPU runs a spinner: its own, or the one that
+        # lost its CPU to the unplug and migrated there (both runnable; which
+        # one is current at the dump is the scheduler's choice): crash's
+        # own `ps` says which
+        n = sp[0]["cpu"]
+        spinners = {p["pid"] for p in c.man["processes"] if p["role"] == "spinner"}
+        cur = [r for r in parse_ps(c.d.text("ps.txt")) if r["active"] and r["cpu"] == n]
+        pid = cur[0]["pid"] if cur else None
+        c.check(pid in spinners, "CPU %d runs a spinner of the workload (crash's ps: pid %s)" % (n, pid))
+        mm = c.mm_of(pid) if pid in spinners else None
+        x = c.cpus.get(n)
+        c.check(mm is not None and x is not None and h(x["loaded_mm"]) == mm and x["bit"] is True and
+                n in cpulist(c.mms[mm]["cpus"]),
+                "CPU %d (word %d) runs that spinner with its bit set" % (n, n // 64))
     c.memhold_info()
     c.healthy()
 
