@@ -46,7 +46,8 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps  # noqa: E402
+from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps, link_dumps  # noqa: E402
+from common import load_json as load  # noqa: E402
 import batch_engine  # noqa: E402
 
 BATCH = os.path.join(ROOT, "scripts", "mmaudit-batch")
@@ -112,12 +113,7 @@ def norm_sys(text):
 def make_fleet(wd, ds):
     """-> fleet dir, {path in fleet: Dump}, extras {kind: path}, skipped files"""
     fleet = os.path.join(wd, "fleet")
-    real = {}
-    for d in ds:
-        p = os.path.join(fleet, d.tag, "%s.%s" % (d.mode, d.fmt))
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        os.symlink(d.vmcore, p)
-        real[p] = d
+    real = link_dumps(fleet, ds)
     extra = {}
     odd = os.path.join(fleet, "incoming")
     os.makedirs(odd)
@@ -175,12 +171,7 @@ def check_fleet(wd, ds):
     ids = {}
     for p, d in sorted(real.items()):
         r = recs.get(p, {})
-        per = {}
-        try:
-            with open(r.get("json") or "") as f:
-                per = json.load(f)
-        except (OSError, ValueError):
-            pass
+        per = load(r.get("json"))
         direct = d.json("mmcheck.json") or {}
         dsum = direct.get("summary", {})
         want_status = "bug" if dsum.get("bug") else "clean"
@@ -287,14 +278,6 @@ def check_fleet(wd, ds):
 
     check_outputs(out, recs, run)
     return ids
-
-
-def load(path):
-    try:
-        with open(path or "") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 def check_outputs(out, recs, run):

@@ -24,30 +24,17 @@ import json
 import os
 import stat
 
-from common import ROOT, cut_readable
+from common import ROOT, cut_readable, link_dumps, load_json
 
 
 def _records(out, read_jsonl):
     return {r["dump"]: r for r in read_jsonl(out)}
 
 
-def _per_dump(r):
-    try:
-        with open(r.get("json") or "") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
-
-
 def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
     direct = os.environ.get("MMAUDIT_DIRECT", os.path.join(ROOT, "build", "mmaudit"))
     fleet = os.path.join(wd, "engines")
-    real = {}
-    for d in ds:
-        p = os.path.join(fleet, d.tag, "%s.%s" % (d.mode, d.fmt))
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        os.symlink(d.vmcore, p)
-        real[p] = d
+    real = link_dumps(fleet, ds)
 
     # default engine (auto)
     out = os.path.join(wd, "engines-auto")
@@ -57,7 +44,7 @@ def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
     S.eq(sorted(recs), sorted(real), "engine auto: one record per test dump (%d)" % len(real))
     for p, d in sorted(real.items()):
         r = recs.get(p, {})
-        per = _per_dump(r)
+        per = load_json(r.get("json"))
         crash = d.json("mmcheck.json") or {}
         csum = crash.get("summary", {})
         want = "bug" if csum.get("bug") else "clean"
@@ -123,7 +110,7 @@ def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
     for q, d in sorted(links.items()):
         r = recs.get(q, {})
         crash = d.json("mmcheck.json") or {}
-        S.eq((r.get("engine"), r.get("step"), finding_keys(_per_dump(r).get("check"))),
+        S.eq((r.get("engine"), r.get("step"), finding_keys(load_json(r.get("json")).get("check"))),
              ("crash", "normal", finding_keys(crash)),
              "%s: the direct command could not audit it: crash + the extension did (first rung)" % d.id)
         S.check("reader stand-in" in (r.get("direct_why") or ""),
@@ -149,6 +136,6 @@ def check_engines(S, wd, ds, batch, read_jsonl, finding_keys, jobs):
                 and r.get("truncated"),
                 "cut 6.1 dump, engine auto: the direct command read it as far as it goes: partial, truncated "
                 "recorded", (r.get("engine"), r.get("status"), r.get("verdict"), r.get("reason")))
-        S.check(bugs(finding_keys(_per_dump(r).get("check"))) <= bugs(finding_keys(full)),
+        S.check(bugs(finding_keys(load_json(r.get("json")).get("check"))) <= bugs(finding_keys(full)),
                 "cut 6.1 dump, engine auto: no bug finding the complete dump lacks",
-                finding_keys(_per_dump(r).get("check")))
+                finding_keys(load_json(r.get("json")).get("check")))

@@ -211,6 +211,28 @@ def cut_copy(src, dst, nbytes):
             left -= len(b)
 
 
+def load_json(path):
+    """a JSON file's content, {} when it is missing or not JSON (a per-dump
+    record of the batch runner that was never written)"""
+    try:
+        with open(path or "") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def link_dumps(top, ds):
+    """symlinks top/<tag>/<mode>.<fmt> -> each Dump's vmcore (file names
+    repeat across kernels, as in a fleet) -> {link: Dump}"""
+    real = {}
+    for d in ds:
+        p = os.path.join(top, d.tag, "%s.%s" % (d.mode, d.fmt))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        os.symlink(d.vmcore, p)
+        real[p] = d
+    return real
+
+
 def cut_readable(src, dst, direct, sizes_mib=(448, 384, 320, 256, 192)):
     """src cut short into dst where the direct command (build/mmaudit) can
     still read the symbol tables but misses pages the audit reads: the first

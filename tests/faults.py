@@ -27,7 +27,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps, parse_ps  # noqa: E402
+from common import CACHE, CRASH, ROOT, SO, Suite, cut_copy, dumps, load_json, parse_ps  # noqa: E402
 
 INJECT = os.path.join(ROOT, "build", "vmcore-inject")
 VMCORE_ID = os.path.join(ROOT, "build", "vmcore-id")
@@ -787,12 +787,7 @@ def batch_fault_run(d61, wd, fault_copy, direct):
     S.eq(r.get("release"), d61.manifest["kernel_release"], "batch: fault-injected 6.1 copy: release identified")
     S.check(r.get("vmlinux") and os.path.realpath(r["vmlinux"]) == os.path.realpath(d61.plain_vmlinux),
             "batch: fault-injected 6.1 copy: matched vmlinux is the 6.1 one", "vmlinux %r" % r.get("vmlinux"))
-    per = {}
-    try:
-        with open(r.get("json") or "") as f:
-            per = json.load(f)
-    except (OSError, ValueError):
-        pass
+    per = load_json(r.get("json"))
 
     def keyset(chk):
         return sorted({(fd.get("rule"), fd.get("mm"), fd.get("pid"), fd.get("cpu"))
@@ -802,12 +797,7 @@ def batch_fault_run(d61, wd, fault_copy, direct):
     # the runner's default engine: the direct command, no crash, no vmlinux
     rc, recs, err = batch([fault_copy], os.path.join(wd, "batch-fault-auto"), "--engine", "auto", "-t", "300")
     r = recs[0] if len(recs) == 1 else {}
-    per = {}
-    try:
-        with open(r.get("json") or "") as f:
-            per = json.load(f)
-    except (OSError, ValueError):
-        pass
+    per = load_json(r.get("json"))
     S.eq((rc, r.get("engine"), r.get("status"), r.get("bug")), (1, "direct", "bug", fault_bugs),
          "batch, default engine: fault-injected 6.1 copy: the direct command finds the bugs (exit 1, same count)")
     S.eq(keyset(per.get("check")), keyset(direct),
